@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { MikroORM, type Options, ReflectMetadataProvider } from '@mikro-orm/core';
+import type { AbstractSqlDriver } from '@mikro-orm/knex';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { ENTITIES } from '../entities';
+import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
+import { type Backend, type Env, describeBackend, resolveBackend } from './backend';
+import { projectRoot } from './paths';
+
+export type ContractDeskOrm = MikroORM<AbstractSqlDriver>;
+
+export type Dialect = Backend['kind'];
+
+/** Where each dialect's migrations live: TypeScript sources, and their compiled form under dist/. */
+export function migrationPaths(dialect: Dialect): { path: string; pathTs: string; snapshotName: string } {
+  return {
+    pathTs: join(projectRoot, 'migrations', dialect),
+    path: join(projectRoot, 'dist', 'migrations', dialect),
+    // Explicit per dialect: the default follows dbName, and ':memory:' would leave a stray snapshot file.
+    snapshotName: `.snapshot-${dialect}`,
+  };
+}
+
+/**
+ * env → MikroORM options. One path for the app, the CLI and the tests; `overrides` win.
+ * Decisions that matter for correctness are made here once:
+ * - `useBatchUpdates: false`: v6 batched updates check versions with a separate SELECT and then update
+ *   by primary key only, so concurrent writers lose updates. One UPDATE per entity keeps
+ *   `where id = ? and version = ?` and its affected-row check.
+ * - SQLite write transactions start with BEGIN IMMEDIATE (see db/sqlite-driver.ts).
+ * - Migrations are transactional, all-or-nothing, and never switch foreign keys off.
+ */
+export function createConfig(env: Env = process.env, overrides: Partial<Options> = {}): Options {
+  const backend = resolveBackend(env);
+  const paths = migrationPaths(backend.kind);
+  const common: Options = {
+    entities: ENTITIES,
+    metadataProvider: ReflectMetadataProvider,
+    discovery: { warnWhenNoEntities: true, requireEntitiesArray: true },
+    extensions: [Migrator],
+    useBatchUpdates: false,
+    useBatchInserts: true,
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    debug: env.DB_DEBUG === 'true',
+    migrations: {
+      ...paths,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      disableForeignKeys: false,
+      dropTables: false,
+      safe: true,
+      emit: 'ts',
+    },
+    schemaGenerator: { disableForeignKeys: false },
+  };
+  const driverOptions: Options =
+    backend.kind === 'sqlite'
+      ? sqliteOptions(backend)
+      : {
+          driver: PostgreSqlDriver,
+          clientUrl: backend.url,
+          pool: { min: 0, max: backend.poolMax },
+        };
+  return { ...common, ...driverOptions, ...overrides } as Options;
+}
+
+function sqliteOptions(backend: Extract<Backend, { kind: 'sqlite' }>): Options {
+  if (backend.path !== ':memory:') mkdirSync(dirname(backend.path), { recursive: true });
+  return {
+    driver: ContractDeskSqliteDriver,
+    dbName: backend.path,
+    // One connection: better-sqlite3 is synchronous, and a single writer per process is what SQLite wants.
+    pool: { min: 1, max: 1 },
+    driverOptions: {
+      connection: {
+        pragmas: { journalMode: 'WAL', synchronous: backend.synchronous, busyTimeoutMs: backend.busyTimeoutMs },
+      },
+    },
+  };
+}
+
+export interface InitOrmOptions {
+  env?: Env;
+  options?: Partial<Options>;
+  /** Where the one startup line naming the backend goes; defaults to stderr. */
+  log?: (line: string) => void;
+}
+
+/** Creates a connected ORM from the environment; logs which backend is active (never a password). */
+export async function initOrm(init: InitOrmOptions = {}): Promise<ContractDeskOrm> {
+  const env = init.env ?? process.env;
+  const backend = resolveBackend(env);
+  (init.log ?? ((line) => process.stderr.write(`[contractdesk] ${line}\n`)))(describeBackend(backend));
+  return MikroORM.init<AbstractSqlDriver>(createConfig(env, init.options) as Options<AbstractSqlDriver>);
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Check, Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Ref, ref } from '@mikro-orm/core';
+import { CONTRACT_STATUSES, ContractStatus, canTransition } from '../domain/contract-status';
+import { canActAsClient, canActAsFreelancer } from '../domain/party-role';
+import * as validate from '../domain/validation';
+import { RuleViolationError } from '../errors/domain-error';
+import { StroopsType } from './stroops.type';
+import { User } from './user.entity';
+
+@Entity({ tableName: 'contracts' })
+@Check({ name: 'contracts_amount_non_negative', expression: 'amount >= 0' })
+@Index({ name: 'contracts_client_created_idx', properties: ['client', 'createdAt'] })
+@Index({ name: 'contracts_freelancer_created_idx', properties: ['freelancer', 'createdAt'] })
+@Index({ name: 'contracts_status_idx', properties: ['status'] })
+export class Contract {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'string', length: 200 })
+  title: string;
+
+  @ManyToOne({ entity: () => User, ref: true, deleteRule: 'restrict', updateRule: 'cascade' })
+  client: Ref<User>;
+
+  @ManyToOne({ entity: () => User, ref: true, deleteRule: 'restrict', updateRule: 'cascade' })
+  freelancer: Ref<User>;
+
+  /** Stroops (10^-7 XLM), an int64 held exactly as a bigint on both databases. */
+  @Property({ type: StroopsType, columnType: 'bigint' })
+  amount: bigint;
+
+  @Enum({ items: () => ContractStatus, type: 'string', length: 16 })
+  status: ContractStatus = ContractStatus.Draft;
+
+  /** Optimistic lock: every UPDATE carries `where version = <loaded>` and bumps it. */
+  @Property({ type: 'integer', version: true })
+  version!: number;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+
+  constructor(props: { title: unknown; client: User; freelancer: User; amount: unknown }) {
+    if (props.client.id === props.freelancer.id) {
+      throw RuleViolationError.invalidParty('CONTRACT.SAME_PARTY', 'A contract needs two different users as client and freelancer');
+    }
+    if (!canActAsClient(props.client.role)) {
+      throw RuleViolationError.invalidParty('CONTRACT.CLIENT_ROLE', `User ${props.client.id} cannot act as a client (role ${props.client.role})`);
+    }
+    if (!canActAsFreelancer(props.freelancer.role)) {
+      throw RuleViolationError.invalidParty(
+        'CONTRACT.FREELANCER_ROLE',
+        `User ${props.freelancer.id} cannot act as a freelancer (role ${props.freelancer.role})`,
+      );
+    }
+    this.title = validate.text('title', props.title, { max: validate.LIMITS.titleMax });
+    this.amount = validate.stroops('amount', props.amount);
+    this.client = ref(props.client);
+    this.freelancer = ref(props.freelancer);
+  }
+
+  transitionTo(next: unknown): void {
+    const to = validate.oneOf('status', next, CONTRACT_STATUSES);
+    if (!canTransition(this.status, to)) throw RuleViolationError.illegalTransition(this.status, to);
+    this.status = to;
+  }
+
+  reviseAmount(amount: unknown): void {
+    const value = validate.stroops('amount', amount);
+    if (this.status !== ContractStatus.Draft) throw RuleViolationError.amountLocked(this.status);
+    this.amount = value;
+  }
+
+  rename(title: unknown): void {
+    this.title = validate.text('title', title, { max: validate.LIMITS.titleMax });
+  }
+
+  isParty(userId: string): boolean {
+    return this.client.id === userId || this.freelancer.id === userId;
+  }
+}

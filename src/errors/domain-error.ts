@@ -1,0 +1,153 @@
+/**
+ * Every failure a caller can see is a DomainError with a stable `code`.
+ * Messages are written for humans and never contain SQL or driver text; the original
+ * error (if any) stays on `cause` for logs only.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly kind: ErrorKind;
+  /** Whether repeating the whole operation may succeed (contention, lost connection). */
+  readonly retryable: boolean = false;
+
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export type ErrorKind =
+  | 'validation'
+  | 'not_found'
+  | 'conflict'
+  | 'forbidden'
+  | 'rule'
+  | 'unavailable'
+  | 'config'
+  | 'internal';
+
+/** Bad input: the request can never succeed as sent. */
+export class ValidationError extends DomainError {
+  readonly kind = 'validation' as const;
+  constructor(code: string, readonly field: string, message: string) {
+    super(code, message);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, field: this.field };
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly kind = 'not_found' as const;
+  constructor(code: string, message: string, readonly entity: string, readonly id: string) {
+    super(code, message);
+  }
+
+  static user(id: string): NotFoundError {
+    return new NotFoundError('USER.NOT_FOUND', `User ${id} does not exist`, 'User', id);
+  }
+
+  static contract(id: string): NotFoundError {
+    return new NotFoundError('CONTRACT.NOT_FOUND', `Contract ${id} does not exist`, 'Contract', id);
+  }
+
+  static role(id: string): NotFoundError {
+    return new NotFoundError('ROLE.NOT_FOUND', `Role ${id} does not exist`, 'Role', id);
+  }
+
+  static pushSubscription(endpoint: string): NotFoundError {
+    return new NotFoundError('PUSH.NOT_FOUND', 'No such push subscription for this account', 'PushSubscription', endpoint);
+  }
+}
+
+/** The request is well-formed but collides with the current state (uniqueness, versions, ownership). */
+export class ConflictError extends DomainError {
+  readonly kind = 'conflict' as const;
+
+  static versionConflict(contractId: string, expected: number, actual?: number): ConflictError {
+    const seen = actual === undefined ? 'a newer version' : `version ${actual}`;
+    return new ConflictError(
+      'CONTRACT.VERSION_CONFLICT',
+      `Contract ${contractId} was changed by someone else (you saw version ${expected}, it is now at ${seen}); reload and retry`,
+    );
+  }
+
+  static usernameTaken(): ConflictError {
+    return new ConflictError('USER.USERNAME_TAKEN', 'That username is already taken');
+  }
+
+  static emailTaken(): ConflictError {
+    return new ConflictError('USER.EMAIL_TAKEN', 'That email is already registered');
+  }
+
+  static userHasContracts(id: string): ConflictError {
+    return new ConflictError('USER.HAS_CONTRACTS', `User ${id} is party to contracts and cannot be deleted`);
+  }
+
+  static roleNameTaken(): ConflictError {
+    return new ConflictError('ROLE.NAME_TAKEN', 'A role with that name already exists');
+  }
+
+  static endpointClaimed(): ConflictError {
+    return new ConflictError('PUSH.ENDPOINT_CLAIMED', 'That push endpoint is registered to another account');
+  }
+
+  static generic(cause: unknown): ConflictError {
+    return new ConflictError('DB.CONSTRAINT_VIOLATION', 'The change conflicts with existing data', { cause });
+  }
+}
+
+/** The state machine or another business rule refuses the change. */
+export class RuleViolationError extends DomainError {
+  readonly kind = 'rule' as const;
+
+  static illegalTransition(from: string, to: string): RuleViolationError {
+    return new RuleViolationError('CONTRACT.ILLEGAL_TRANSITION', `A contract cannot move from ${from} to ${to}`);
+  }
+
+  static amountLocked(status: string): RuleViolationError {
+    return new RuleViolationError('CONTRACT.AMOUNT_LOCKED', `The amount can only change while the contract is draft (it is ${status})`);
+  }
+
+  static invalidParty(code: string, message: string): RuleViolationError {
+    return new RuleViolationError(code, message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly kind = 'forbidden' as const;
+}
+
+/** The database is unreachable, busy or chose this transaction as a victim: retry the whole operation. */
+export class UnavailableError extends DomainError {
+  readonly kind = 'unavailable' as const;
+  override readonly retryable = true;
+
+  static unavailable(cause: unknown): UnavailableError {
+    return new UnavailableError('DB.UNAVAILABLE', 'The database is unavailable right now; retry shortly', { cause });
+  }
+
+  static contention(cause: unknown): UnavailableError {
+    return new UnavailableError('DB.CONTENTION', 'The database is busy with conflicting work; retry shortly', { cause });
+  }
+}
+
+export class ConfigError extends DomainError {
+  readonly kind = 'config' as const;
+}
+
+/** Anything we did not anticipate. The message is generic on purpose. */
+export class InternalError extends DomainError {
+  readonly kind = 'internal' as const;
+
+  static wrap(cause: unknown): InternalError {
+    return new InternalError('INTERNAL', 'An internal error occurred', { cause });
+  }
+}
