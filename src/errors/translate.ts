@@ -1,0 +1,74 @@
+import {
+  CheckConstraintViolationException,
+  ConnectionException,
+  DeadlockException,
+  ForeignKeyConstraintViolationException,
+  LockWaitTimeoutException,
+  NotNullConstraintViolationException,
+  OptimisticLockError,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import { ConflictError, DomainError, InternalError, UnavailableError } from './domain-error';
+
+/**
+ * Unique constraints we know, by PostgreSQL constraint name and by SQLite's "table.column" wording.
+ * A violation of one of these is a meaningful conflict; anything else is a generic one.
+ */
+const UNIQUE_CONFLICTS: ReadonlyArray<{ pg: string; sqlite: string; error: () => DomainError }> = [
+  { pg: 'users_username_unique', sqlite: 'users.username', error: ConflictError.usernameTaken },
+  { pg: 'users_email_unique', sqlite: 'users.email', error: ConflictError.emailTaken },
+  { pg: 'roles_name_unique', sqlite: 'roles.name', error: ConflictError.roleNameTaken },
+  { pg: 'push_subscriptions_endpoint_unique', sqlite: 'push_subscriptions.endpoint', error: ConflictError.endpointClaimed },
+];
+
+// PostgreSQL SQLSTATEs that mean "the server or the connection went away": retry later.
+const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300|55000)$/;
+const NODE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection (?:is )?(?:closed|not available)|Client has encountered a connection error|Knex: Timeout acquiring a connection|terminating connection|the database system is (?:starting up|shutting down)|Unable to acquire a connection|server closed the connection/i;
+
+/** Turns anything a database call throws into a DomainError; the original stays on `cause` for logs. */
+export function translateError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  if (error instanceof OptimisticLockError) {
+    return new ConflictError('DB.VERSION_CONFLICT', 'The record was changed by someone else; reload and retry', { cause: error });
+  }
+
+  if (error instanceof UniqueConstraintViolationException) {
+    const text = error.message;
+    const known = UNIQUE_CONFLICTS.find((u) => text.includes(`"${u.pg}"`) || text.includes(`failed: ${u.sqlite}`));
+    if (known) {
+      const domain = known.error();
+      (domain as { cause?: unknown }).cause = error;
+      return domain;
+    }
+    return ConflictError.generic(error);
+  }
+  if (error instanceof ForeignKeyConstraintViolationException) {
+    return new ConflictError('DB.REFERENCE_VIOLATION', 'The change refers to a record that does not exist or is still referenced', { cause: error });
+  }
+  if (error instanceof CheckConstraintViolationException || error instanceof NotNullConstraintViolationException) {
+    return ConflictError.generic(error);
+  }
+  if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
+    return UnavailableError.contention(error);
+  }
+  if (error instanceof ConnectionException || isConnectionFailure(error)) {
+    return UnavailableError.unavailable(error);
+  }
+  return InternalError.wrap(error);
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown };
+    if (typeof e.code === 'string' && (PG_UNAVAILABLE.test(e.code) || NODE_NET_CODES.has(e.code))) return true;
+    if (e.name === 'KnexTimeoutError') return true;
+    if (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return true;
+    current = e.cause;
+  }
+  return false;
+}

@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+
+export * from './entities';
+export * from './services';
+export * from './errors/domain-error';
+export { translateError } from './errors/translate';
+export * from './domain/contract-status';
+export * from './domain/party-role';
+export * from './domain/push-endpoint';
+export { grantCovers, anyGrantCovers } from './domain/permissions';
+export * as validate from './domain/validation';
+export { createConfig, initOrm, migrationPaths, type ContractDeskOrm, type Dialect, type InitOrmOptions } from './config/orm-config';
+export { resolveBackend, describeBackend, redactUrl, type Backend, type Env } from './config/backend';

@@ -1,0 +1,200 @@
+import { LockMode } from '@mikro-orm/core';
+import { Role } from '../entities/role.entity';
+import { RoleAssignment } from '../entities/role-assignment.entity';
+import { RolePermission } from '../entities/role-permission.entity';
+import { User } from '../entities/user.entity';
+import { anyGrantCovers } from '../domain/permissions';
+import * as validate from '../domain/validation';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
+import { type Em, UnitOfWork } from './unit-of-work';
+
+export interface RoleInput {
+  name: unknown;
+  description?: unknown;
+  priority?: unknown;
+}
+
+const MAX_PERMISSIONS_PER_ROLE = 500;
+
+export class AccessService {
+  private readonly uow: UnitOfWork;
+
+  constructor(em: Em) {
+    this.uow = new UnitOfWork(em);
+  }
+
+  /** The unique index on `name` decides; a duplicate is ROLE.NAME_TAKEN. */
+  createRole(input: RoleInput): Promise<Role> {
+    const role = new Role(input);
+    return this.uow.write(async (em) => {
+      em.persist(role);
+      await em.flush();
+      return role;
+    });
+  }
+
+  getRole(id: unknown): Promise<Role> {
+    const roleId = validate.uuid('roleId', id);
+    return this.uow.read(async (em) => {
+      const role = await em.findOne(Role, { id: roleId });
+      if (!role) throw NotFoundError.role(roleId);
+      return role;
+    });
+  }
+
+  listRoles(): Promise<Role[]> {
+    return this.uow.read((em) => em.find(Role, {}, { orderBy: { priority: 'desc', name: 'asc' } }));
+  }
+
+  /** Role edits are last-writer-wins per field (roles carry no version); a rename to a taken name is ROLE.NAME_TAKEN. */
+  updateRole(id: unknown, changes: Partial<RoleInput>): Promise<Role> {
+    const roleId = validate.uuid('roleId', id);
+    return this.uow.write(async (em) => {
+      const role = await em.findOne(Role, { id: roleId });
+      if (!role) throw NotFoundError.role(roleId);
+      if (changes.name !== undefined) role.rename(changes.name);
+      if (changes.description !== undefined) role.describe(changes.description);
+      if (changes.priority !== undefined) role.prioritise(changes.priority);
+      await em.flush();
+      return role;
+    });
+  }
+
+  renameRole(id: unknown, name: unknown): Promise<Role> {
+    return this.updateRole(id, { name });
+  }
+
+  /** One DELETE; the database cascades to role_permissions and role_assignments. */
+  async deleteRole(id: unknown): Promise<void> {
+    const roleId = validate.uuid('roleId', id);
+    const deleted = await this.uow.write((em) => em.nativeDelete(Role, { id: roleId }));
+    if (deleted === 0) throw NotFoundError.role(roleId);
+  }
+
+  /** Idempotent: granting twice leaves one row (INSERT … ON CONFLICT DO NOTHING). */
+  async grant(roleId: unknown, permission: unknown): Promise<void> {
+    const id = validate.uuid('roleId', roleId);
+    const name = validate.permission(permission);
+    await this.writeForRole(id, (em) => insertPermissions(em, id, [name]));
+  }
+
+  /** Idempotent: revoking a permission the role lacks is not an error. */
+  async revoke(roleId: unknown, permission: unknown): Promise<void> {
+    const id = validate.uuid('roleId', roleId);
+    const name = validate.permission(permission);
+    await this.writeForRole(id, (em) => em.nativeDelete(RolePermission, { role: id, permission: name }));
+  }
+
+  /**
+   * Replaces a role's whole permission set in one transaction: lock the role row, delete, insert.
+   * The row lock (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite) serialises concurrent
+   * replacements, so the result is always exactly one caller's set, never a union.
+   */
+  async setPermissions(roleId: unknown, permissions: unknown): Promise<string[]> {
+    const id = validate.uuid('roleId', roleId);
+    if (!Array.isArray(permissions)) throw new ValidationError('VALIDATION.TYPE', 'permissions', 'permissions must be an array');
+    if (permissions.length > MAX_PERMISSIONS_PER_ROLE) {
+      throw new ValidationError('VALIDATION.TOO_LONG', 'permissions', `a role holds at most ${MAX_PERMISSIONS_PER_ROLE} permissions`);
+    }
+    const names = [...new Set(permissions.map((p, i) => validate.permission(p, `permissions[${i}]`)))].sort();
+    await this.writeForRole(id, async (em) => {
+      await em.findOne(Role, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      await em.nativeDelete(RolePermission, { role: id });
+      await insertPermissions(em, id, names);
+    });
+    return names;
+  }
+
+  listPermissions(roleId: unknown): Promise<string[]> {
+    const id = validate.uuid('roleId', roleId);
+    return this.uow.read(async (em) => {
+      const role = await em.findOne(Role, { id });
+      if (!role) throw NotFoundError.role(id);
+      const rows = await em.find(RolePermission, { role: id }, { orderBy: { permission: 'asc' } });
+      return rows.map((r) => r.permission);
+    });
+  }
+
+  /** Idempotent. Both rows must exist; the FKs catch one deleted concurrently. */
+  async assignRole(userId: unknown, roleId: unknown): Promise<void> {
+    const uid = validate.uuid('userId', userId);
+    const rid = validate.uuid('roleId', roleId);
+    await this.uow.write(async (em) => {
+      await requireUserAndRole(em, uid, rid);
+      await em
+        .createQueryBuilder(RoleAssignment)
+        .insert({ user: uid, role: rid, createdAt: new Date() })
+        .onConflict(['user', 'role'])
+        .ignore()
+        .execute();
+    });
+  }
+
+  async unassignRole(userId: unknown, roleId: unknown): Promise<void> {
+    const uid = validate.uuid('userId', userId);
+    const rid = validate.uuid('roleId', roleId);
+    await this.uow.write(async (em) => {
+      await requireUserAndRole(em, uid, rid);
+      await em.nativeDelete(RoleAssignment, { user: uid, role: rid });
+    });
+  }
+
+  rolesOf(userId: unknown): Promise<Role[]> {
+    const uid = validate.uuid('userId', userId);
+    return this.uow.read(async (em) => {
+      const assignments = await em.find(RoleAssignment, { user: uid }, { populate: ['role'] });
+      return assignments.map((a) => a.role.getEntity()).sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
+    });
+  }
+
+  /** The union of the grants of every role the user holds, sorted. One query. */
+  permissionsOf(userId: unknown): Promise<string[]> {
+    const uid = validate.uuid('userId', userId);
+    return this.uow.read((em) => grantsOf(em, uid));
+  }
+
+  /** Whether any of the user's grants covers `permission` (`*` and `prefix.*` wildcards). */
+  async can(userId: unknown, permission: unknown): Promise<boolean> {
+    const uid = validate.uuid('userId', userId);
+    const wanted = validate.permission(permission);
+    if (wanted.includes('*')) {
+      throw new ValidationError('VALIDATION.INVALID_PERMISSION', 'permission', 'ask about a concrete permission, not a wildcard');
+    }
+    const grants = await this.uow.read((em) => grantsOf(em, uid));
+    return anyGrantCovers(grants, wanted);
+  }
+
+  private async writeForRole<T>(roleId: string, work: (em: Em) => Promise<T>): Promise<T> {
+    try {
+      return await this.uow.write(work);
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === 'DB.REFERENCE_VIOLATION') throw NotFoundError.role(roleId);
+      throw error;
+    }
+  }
+}
+
+async function insertPermissions(em: Em, roleId: string, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const now = new Date();
+  await em
+    .createQueryBuilder(RolePermission)
+    .insert(names.map((permission) => ({ role: roleId, permission, createdAt: now })))
+    .onConflict(['role', 'permission'])
+    .ignore()
+    .execute();
+}
+
+async function requireUserAndRole(em: Em, userId: string, roleId: string): Promise<void> {
+  const [user, role] = await Promise.all([em.count(User, { id: userId }), em.count(Role, { id: roleId })]);
+  if (!user) throw NotFoundError.user(userId);
+  if (!role) throw NotFoundError.role(roleId);
+}
+
+async function grantsOf(em: Em, userId: string): Promise<string[]> {
+  const rows = await em.execute<Array<{ permission: string }>>(
+    'select distinct rp.permission from role_permissions rp join role_assignments ra on ra.role_id = rp.role_id where ra.user_id = ? order by rp.permission',
+    [userId],
+  );
+  return rows.map((r) => r.permission);
+}

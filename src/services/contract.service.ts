@@ -1,0 +1,105 @@
+import { Contract } from '../entities/contract.entity';
+import { User } from '../entities/user.entity';
+import * as validate from '../domain/validation';
+import { ConflictError, NotFoundError } from '../errors/domain-error';
+import { type Em, UnitOfWork } from './unit-of-work';
+
+export interface CreateContractInput {
+  title: unknown;
+  clientId: unknown;
+  freelancerId: unknown;
+  amount: unknown;
+}
+
+export interface VersionedChange {
+  /** The version the caller last saw; a newer one in the database is a CONTRACT.VERSION_CONFLICT. */
+  expectedVersion: unknown;
+}
+
+export class ContractService {
+  private readonly uow: UnitOfWork;
+
+  constructor(em: Em) {
+    this.uow = new UnitOfWork(em);
+  }
+
+  /** Party roles are checked by the Contract constructor; the FKs catch a party deleted concurrently. */
+  async create(input: CreateContractInput): Promise<Contract> {
+    const clientId = validate.uuid('clientId', input.clientId);
+    const freelancerId = validate.uuid('freelancerId', input.freelancerId);
+    try {
+      return await this.uow.write(async (em) => {
+        const [client, freelancer] = await Promise.all([em.findOne(User, { id: clientId }), em.findOne(User, { id: freelancerId })]);
+        if (!client) throw NotFoundError.user(clientId);
+        if (!freelancer) throw NotFoundError.user(freelancerId);
+        const contract = new Contract({ title: input.title, client, freelancer, amount: input.amount });
+        em.persist(contract);
+        await em.flush();
+        return contract;
+      });
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === 'DB.REFERENCE_VIOLATION') {
+        throw new NotFoundError('USER.NOT_FOUND', 'A party of the contract no longer exists', 'User', `${clientId},${freelancerId}`);
+      }
+      throw error;
+    }
+  }
+
+  get(id: unknown): Promise<Contract> {
+    const contractId = validate.uuid('id', id);
+    return this.uow.read(async (em) => {
+      const contract = await em.findOne(Contract, { id: contractId });
+      if (!contract) throw NotFoundError.contract(contractId);
+      return contract;
+    });
+  }
+
+  listForClient(clientId: unknown, options: { limit?: unknown } = {}): Promise<Contract[]> {
+    return this.listFor('client', validate.uuid('clientId', clientId), validate.listLimit(options.limit));
+  }
+
+  listForFreelancer(freelancerId: unknown, options: { limit?: unknown } = {}): Promise<Contract[]> {
+    return this.listFor('freelancer', validate.uuid('freelancerId', freelancerId), validate.listLimit(options.limit));
+  }
+
+  transition(id: unknown, change: VersionedChange & { to: unknown }): Promise<Contract> {
+    return this.change(id, change.expectedVersion, (contract) => contract.transitionTo(change.to));
+  }
+
+  reviseAmount(id: unknown, change: VersionedChange & { amount: unknown }): Promise<Contract> {
+    return this.change(id, change.expectedVersion, (contract) => contract.reviseAmount(change.amount));
+  }
+
+  rename(id: unknown, change: VersionedChange & { title: unknown }): Promise<Contract> {
+    return this.change(id, change.expectedVersion, (contract) => contract.rename(change.title));
+  }
+
+  private listFor(side: 'client' | 'freelancer', userId: string, limit: number): Promise<Contract[]> {
+    return this.uow.read((em) => em.find(Contract, { [side]: userId }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit }));
+  }
+
+  /**
+   * Load, compare the caller's version, apply the entity's rule, flush. The flush issues
+   * `update … where id = ? and version = ?`; if another writer committed after our read, zero rows match
+   * and MikroORM raises OptimisticLockError, which becomes CONTRACT.VERSION_CONFLICT. Nothing is overwritten.
+   */
+  private async change(id: unknown, expectedVersion: unknown, apply: (contract: Contract) => void): Promise<Contract> {
+    const contractId = validate.uuid('id', id);
+    const expected = validate.integer('expectedVersion', expectedVersion, 1, 2_147_483_647);
+    try {
+      return await this.uow.write(async (em) => {
+        const contract = await em.findOne(Contract, { id: contractId });
+        if (!contract) throw NotFoundError.contract(contractId);
+        if (contract.version !== expected) throw ConflictError.versionConflict(contractId, expected, contract.version);
+        apply(contract);
+        await em.flush();
+        return contract;
+      });
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === 'DB.VERSION_CONFLICT') {
+        throw ConflictError.versionConflict(contractId, expected);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { User } from '../entities/user.entity';
+import { Contract } from '../entities/contract.entity';
+import * as validate from '../domain/validation';
+import { ConflictError, NotFoundError } from '../errors/domain-error';
+import { type Em, UnitOfWork } from './unit-of-work';
+
+export interface RegisterUserInput {
+  username: unknown;
+  email: unknown;
+  role: unknown;
+}
+
+export class UserService {
+  private readonly uow: UnitOfWork;
+
+  constructor(em: Em) {
+    this.uow = new UnitOfWork(em);
+  }
+
+  /** The unique indexes decide uniqueness atomically; a violation becomes USER.USERNAME_TAKEN / USER.EMAIL_TAKEN. */
+  register(input: RegisterUserInput): Promise<User> {
+    const user = new User(input);
+    return this.uow.write(async (em) => {
+      em.persist(user);
+      await em.flush();
+      return user;
+    });
+  }
+
+  get(id: unknown): Promise<User> {
+    const userId = validate.uuid('id', id);
+    return this.uow.read(async (em) => {
+      const user = await em.findOne(User, { id: userId });
+      if (!user) throw NotFoundError.user(userId);
+      return user;
+    });
+  }
+
+  /** Newest first; `id` breaks ties so pages are stable. */
+  list(options: { limit?: unknown; offset?: unknown } = {}): Promise<User[]> {
+    const limit = validate.listLimit(options.limit);
+    const offset = options.offset === undefined ? 0 : validate.integer('offset', options.offset, 0, 1_000_000);
+    return this.uow.read((em) => em.find(User, {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset }));
+  }
+
+  /**
+   * Refused while the user is party to contracts. The count is a courtesy check; the decisive one is the
+   * RESTRICT foreign key, so a contract created concurrently still blocks the delete (DB.REFERENCE_VIOLATION
+   * is mapped back to USER.HAS_CONTRACTS).
+   */
+  async delete(id: unknown): Promise<void> {
+    const userId = validate.uuid('id', id);
+    try {
+      await this.uow.write(async (em) => {
+        const user = await em.findOne(User, { id: userId });
+        if (!user) throw NotFoundError.user(userId);
+        const contracts = await em.count(Contract, { $or: [{ client: userId }, { freelancer: userId }] });
+        if (contracts > 0) throw ConflictError.userHasContracts(userId);
+        await em.nativeDelete(User, { id: userId });
+      });
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === 'DB.REFERENCE_VIOLATION') throw ConflictError.userHasContracts(userId);
+      throw error;
+    }
+  }
+}
