@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref, Unique } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property, type Ref, Unique } from '@mikro-orm/core';
 import { User } from './user.entity';
 
 /**
@@ -9,6 +9,8 @@ import { User } from './user.entity';
 @Entity({ tableName: 'push_subscriptions' })
 @Index({ name: 'push_subscriptions_user_idx', properties: ['user'] })
 export class PushSubscription {
+  [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt';
+
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 

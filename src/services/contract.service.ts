@@ -1,7 +1,7 @@
 import { Contract } from '../entities/contract.entity';
 import { User } from '../entities/user.entity';
 import * as validate from '../domain/validation';
-import { ConflictError, NotFoundError } from '../errors/domain-error';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
 import { type Em, UnitOfWork } from './unit-of-work';
 
 export interface CreateContractInput {
@@ -72,6 +72,47 @@ export class ContractService {
 
   rename(id: unknown, change: VersionedChange & { title: unknown }): Promise<Contract> {
     return this.change(id, change.expectedVersion, (contract) => contract.rename(change.title));
+  }
+
+  /**
+   * Re-prices several draft contracts at once, all or nothing: one transaction, one flush that changes
+   * several Contract rows. Each row still gets its own `update … where id = ? and version = ?` (batched
+   * updates are off, see createConfig), so one stale version fails the whole change and nothing is written.
+   */
+  async reviseAmounts(changes: unknown): Promise<Contract[]> {
+    if (!Array.isArray(changes) || changes.length === 0 || changes.length > 100) {
+      throw new ValidationError('VALIDATION.INVALID_VALUE', 'changes', 'changes must be a list of 1 to 100 amount revisions');
+    }
+    const parsed = changes.map((c: Record<string, unknown>, i) => ({
+      id: validate.uuid(`changes[${i}].id`, c?.id),
+      expected: validate.integer(`changes[${i}].expectedVersion`, c?.expectedVersion, 1, 2_147_483_647),
+      amount: validate.stroops(`changes[${i}].amount`, c?.amount),
+    }));
+    if (new Set(parsed.map((c) => c.id)).size !== parsed.length) {
+      throw new ValidationError('VALIDATION.DUPLICATE', 'changes', 'each contract may appear only once');
+    }
+    try {
+      return await this.uow.write(async (em) => {
+        const loaded = await em.find(Contract, { id: { $in: parsed.map((c) => c.id) } });
+        const byId = new Map(loaded.map((c) => [c.id, c]));
+        const result = parsed.map((change) => {
+          const contract = byId.get(change.id);
+          if (!contract) throw NotFoundError.contract(change.id);
+          if (contract.version !== change.expected) throw ConflictError.versionConflict(change.id, change.expected, contract.version);
+          contract.reviseAmount(change.amount);
+          return contract;
+        });
+        await em.flush();
+        return result;
+      });
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === 'DB.VERSION_CONFLICT') {
+        const stale = (error.cause as { entity?: { id?: string } } | undefined)?.entity?.id;
+        const change = parsed.find((c) => c.id === stale) ?? parsed[0];
+        throw ConflictError.versionConflict(change.id, change.expected);
+      }
+      throw error;
+    }
   }
 
   private listFor(side: 'client' | 'freelancer', userId: string, limit: number): Promise<Contract[]> {
