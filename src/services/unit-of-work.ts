@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { translateError } from '../errors/translate';
+import { toDriverException } from '../errors/native';
 
 export type Em = EntityManager;
 
@@ -20,7 +21,7 @@ export class UnitOfWork {
     try {
       return await this.em.fork({ clear: true }).transactional((em) => work(em as Em));
     } catch (error) {
-      throw translateError(error);
+      throw translateError(toDriverException(error, this.em));
     }
   }
 
@@ -29,7 +30,7 @@ export class UnitOfWork {
     try {
       return await work(this.em.fork({ clear: true }));
     } catch (error) {
-      throw translateError(error);
+      throw translateError(toDriverException(error, this.em));
     }
   }
 }
