@@ -7,6 +7,9 @@ import { RuleViolationError } from '../errors/domain-error';
 import { StroopsType } from './stroops.type';
 import { User } from './user.entity';
 
+export const CONTRACT_CURRENCIES = ['XLM', 'USDC', 'EURC'] as const;
+export type ContractCurrency = (typeof CONTRACT_CURRENCIES)[number];
+
 @Entity({ tableName: 'contracts' })
 @Check({ name: 'contracts_amount_non_negative', expression: 'amount >= 0' })
 @Index({ name: 'contracts_client_created_idx', properties: ['client', 'createdAt'] })
@@ -31,6 +34,14 @@ export class Contract {
 
   @Enum({ items: () => ContractStatus, type: 'string', length: 16 })
   status: ContractStatus = ContractStatus.Draft;
+
+  /**
+   * Currency of `amount` (stroops are XLM's unit; other assets use the same 7 decimals on Stellar).
+   * Added by the expand/contract migration 2026-11-23 (docs/operations.md): a default keeps older app
+   * versions, which insert without it, working while the migration rolls out.
+   */
+  @Enum({ items: [...CONTRACT_CURRENCIES], type: 'string', length: 8, default: 'XLM' })
+  currency: ContractCurrency = 'XLM';
 
   /** Optimistic lock: every UPDATE carries `where version = <loaded>` and bumps it. */
   @Property({ type: 'integer', version: true })
