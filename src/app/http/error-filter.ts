@@ -1,0 +1,122 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
+import { DomainError, ValidationError } from '../../errors/domain-error';
+import { AuthRequiredError } from './auth-errors';
+
+export interface HttpErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export interface HttpError {
+  status: number;
+  body: HttpErrorBody;
+  headers: Record<string, string>;
+  /** Whether the cause belongs in the server log (unexpected failures only). */
+  log: boolean;
+}
+
+const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
+  validation: 400,
+  not_found: 404,
+  conflict: 409,
+  rule: 422,
+  forbidden: 403,
+  unavailable: 503,
+  config: 500,
+  internal: 500,
+};
+
+const GENERIC: HttpErrorBody = { code: 'INTERNAL', message: 'An internal error occurred' };
+
+// body-parser failures carry `type` and `status`; their messages may quote the request body, so we write our own.
+const BODY_PARSER_ERRORS: Record<string, { status: number; body: HttpErrorBody }> = {
+  'entity.parse.failed': { status: 400, body: { code: 'REQUEST.MALFORMED_JSON', message: 'The request body is not valid JSON' } },
+  'entity.too.large': { status: 413, body: { code: 'REQUEST.TOO_LARGE', message: 'The request body is too large' } },
+  'encoding.unsupported': { status: 415, body: { code: 'REQUEST.UNSUPPORTED_ENCODING', message: 'Unsupported request body encoding' } },
+  'charset.unsupported': { status: 415, body: { code: 'REQUEST.UNSUPPORTED_CHARSET', message: 'Unsupported request body charset' } },
+};
+
+/** The one mapping from anything thrown to an HTTP answer `{ code, message, field? }`. Pure, so it is unit-testable. */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof DomainError) {
+    if (error instanceof AuthRequiredError) {
+      return { status: 401, body: error.toJSON() as unknown as HttpErrorBody, headers: { 'WWW-Authenticate': 'X-User-Id' }, log: false };
+    }
+    const status = STATUS_BY_KIND[error.kind] ?? 500;
+    if (status === 500) return { status, body: GENERIC, headers: {}, log: true };
+    const body: HttpErrorBody = { code: error.code, message: error.message };
+    if (error instanceof ValidationError) body.field = error.field;
+    // Retryable failures say when to come back; the body is the DomainError's own safe message.
+    const headers: Record<string, string> = status === 503 ? { 'Retry-After': '1' } : {};
+    return { status, body, headers, log: status === 503 };
+  }
+  const parserError = bodyParserError(error);
+  if (parserError) return { ...parserError, headers: {}, log: false };
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status >= 500) return { status, body: GENERIC, headers: {}, log: true };
+    return { status, body: { code: `HTTP.${httpCodeName(status)}`, message: httpMessage(error) }, headers: {}, log: false };
+  }
+  return { status: 500, body: GENERIC, headers: {}, log: true };
+}
+
+function bodyParserError(error: unknown): { status: number; body: HttpErrorBody } | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const type = (error as { type?: unknown }).type;
+  if (typeof type === 'string' && BODY_PARSER_ERRORS[type]) return BODY_PARSER_ERRORS[type];
+  const status = (error as { status?: unknown }).status;
+  if (typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, body: { code: 'REQUEST.INVALID_BODY', message: 'The request body could not be read' } };
+  }
+  return undefined;
+}
+
+function httpCodeName(status: number): string {
+  switch (status) {
+    case 404:
+      return 'NOT_FOUND';
+    case 405:
+      return 'METHOD_NOT_ALLOWED';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    default:
+      return String(status);
+  }
+}
+
+function httpMessage(error: HttpException): string {
+  const response = error.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return typeof message === 'string' ? message : error.message;
+}
+
+/** Catches everything: no stack trace, SQL or driver text ever reaches a response; causes go to the log. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const response = ctx.getResponse<Response>();
+    const request = ctx.getRequest<Request>();
+    const mapped = toHttpError(exception);
+    if (mapped.log) {
+      const cause = exception instanceof Error && exception.cause !== undefined ? exception.cause : exception;
+      this.logger.error(`${request.method} ${request.path} → ${mapped.status} ${mapped.body.code}`, describe(cause));
+    }
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(mapped.headers)) response.setHeader(name, value);
+    response.status(mapped.status).json(mapped.body);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}
