@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors/domain-error';
+import { ConfigError, ValidationError } from '../errors/domain-error';
 import { requireString } from './validation';
 
 /**
@@ -23,17 +23,37 @@ export interface PushEndpointPolicy {
 
 export const DEFAULT_PUSH_POLICY: PushEndpointPolicy = { allowedHosts: DEFAULT_PUSH_HOSTS, maxLength: ENDPOINT_MAX_LENGTH };
 
-/** Operators extend the allowlist with PUSH_ALLOWED_HOSTS (comma-separated patterns). */
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+// At least two labels and a non-numeric top label: `com`, `*` or an IP would open the allowlist wide.
+const HOST_PATTERN = new RegExp(`^(?:\\*\\.)?(?:${LABEL}\\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$`);
+
+/**
+ * Operators extend the allowlist with PUSH_ALLOWED_HOSTS (comma-separated patterns). A malformed entry
+ * fails at startup (CONFIG.INVALID_VALUE) rather than silently matching nothing or everything.
+ */
 export function pushPolicyFromEnv(env: Record<string, string | undefined> = process.env): PushEndpointPolicy {
   const extra = (env.PUSH_ALLOWED_HOSTS ?? '')
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
+  for (const pattern of extra) {
+    if (!HOST_PATTERN.test(pattern) || isLocalHost(pattern.replace(/^\*\./, ''))) {
+      throw new ConfigError(
+        'CONFIG.INVALID_VALUE',
+        `PUSH_ALLOWED_HOSTS entry "${pattern}" must be a public host name like push.example.com or *.example.com`,
+      );
+    }
+  }
   return { ...DEFAULT_PUSH_POLICY, allowedHosts: [...DEFAULT_PUSH_HOSTS, ...extra] };
 }
 
 const IPV4_DOTTED = /^\d{1,3}(?:\.\d{1,3}){3}$/;
-const LOCAL_SUFFIXES = ['localhost', '.localhost', '.local', '.internal', '.localdomain', '.home.arpa', '.arpa'];
+const LOCAL_NAMES = ['localhost'];
+const LOCAL_SUFFIXES = ['.localhost', '.local', '.internal', '.localdomain', '.home.arpa', '.arpa'];
+
+function isLocalHost(host: string): boolean {
+  return LOCAL_NAMES.includes(host) || LOCAL_SUFFIXES.some((s) => host.endsWith(s));
+}
 
 function reject(code: string, message: string): never {
   throw new ValidationError(code, 'endpoint', message);
@@ -58,14 +78,15 @@ export function checkPushEndpoint(value: unknown, policy: PushEndpointPolicy = D
   }
   // The URL parser drops the default port, so any port left is not 443.
   if (url.port !== '') reject('PUSH.ENDPOINT_PORT', 'endpoint must use the default https port 443');
-  if (url.hash) reject('PUSH.ENDPOINT_MALFORMED', 'endpoint must not contain a fragment');
+  // Checked on the raw text: the parser reports an empty fragment ("…#") as no fragment at all.
+  if (url.hash || raw.includes('#')) reject('PUSH.ENDPOINT_MALFORMED', 'endpoint must not contain a fragment');
 
   // WHATWG parsing already turned decimal, octal and hex IPv4 notations into dotted form.
   const host = url.hostname.toLowerCase();
   if (host.startsWith('[') || host.includes(':') || IPV4_DOTTED.test(host)) {
     reject('PUSH.ENDPOINT_IP_LITERAL', 'endpoint must name a push service host, not an IP address');
   }
-  if (host.endsWith('.') || LOCAL_SUFFIXES.some((s) => host === s || host.endsWith(s))) {
+  if (host.endsWith('.') || isLocalHost(host)) {
     reject('PUSH.ENDPOINT_HOST_NOT_ALLOWED', 'endpoint host is not a public push service');
   }
   if (!policy.allowedHosts.some((pattern) => hostMatches(host, pattern))) {
@@ -87,7 +108,10 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Decodes strict base64url (padding tolerated) and checks the byte length; returns the unpadded form. */
 function base64urlKey(field: string, value: unknown, bytes: number, code: string): Buffer {
   const raw = requireString(field, value).trim().replace(/=+$/, '');
-  if (!BASE64URL.test(raw)) throw new ValidationError(code, field, `${field} must be base64url`);
+  // 4 characters carry 3 bytes; anything much longer than the expected size is refused before decoding.
+  if (raw.length > Math.ceil((bytes * 4) / 3) + 4 || !BASE64URL.test(raw)) {
+    throw new ValidationError(code, field, `${field} must be base64url of exactly ${bytes} bytes`);
+  }
   const decoded = Buffer.from(raw, 'base64url');
   if (decoded.length !== bytes || decoded.toString('base64url') !== raw) {
     throw new ValidationError(code, field, `${field} must encode exactly ${bytes} bytes`);
@@ -101,7 +125,7 @@ export interface PushKeys {
 }
 
 export function checkPushKeys(keys: unknown): PushKeys {
-  if (typeof keys !== 'object' || keys === null) {
+  if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) {
     throw new ValidationError('VALIDATION.TYPE', 'keys', 'keys must be an object with p256dh and auth');
   }
   const { p256dh, auth } = keys as Record<string, unknown>;

@@ -59,9 +59,8 @@ export function text(field: string, value: unknown, rules: TextRules): string {
   }
   const length = [...trimmed].length;
   const min = rules.min ?? 1;
-  if (length < min) {
-    fail(min === 1 ? 'VALIDATION.REQUIRED' : 'VALIDATION.TOO_SHORT', field, `${field} must be at least ${min} characters`);
-  }
+  if (length === 0 && min > 0) fail('VALIDATION.REQUIRED', field, `${field} is required`);
+  if (length < min) fail('VALIDATION.TOO_SHORT', field, `${field} must be at least ${min} characters`);
   if (length > rules.max) fail('VALIDATION.TOO_LONG', field, `${field} must be at most ${rules.max} characters`);
   return trimmed;
 }
@@ -88,7 +87,11 @@ export function username(value: unknown): string {
 
 export function email(value: unknown): string {
   const v = text('email', value, { min: 3, max: LIMITS.emailMax }).toLowerCase();
-  if (!EMAIL.test(v) || v.indexOf('@') > LIMITS.emailLocalMax) {
+  // Lower-casing can lengthen non-ASCII text ('İ' becomes 'i' + U+0307): measure what is stored, or
+  // PostgreSQL's varchar(254) refuses a value SQLite silently keeps.
+  if ([...v].length > LIMITS.emailMax) fail('VALIDATION.TOO_LONG', 'email', `email must be at most ${LIMITS.emailMax} characters`);
+  const local = v.slice(0, v.indexOf('@'));
+  if (!EMAIL.test(v) || local.length > LIMITS.emailLocalMax || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
     fail('VALIDATION.INVALID_EMAIL', 'email', 'email must be an address like name@example.com');
   }
   return v;
@@ -118,10 +121,12 @@ export function stroops(field: string, value: unknown): bigint {
   if (typeof value === 'bigint') {
     result = value;
   } else if (typeof value === 'string') {
-    if (!DECIMAL_STROOPS.test(value) || value.length > 19) {
-      if (/^-\s*\d/.test(value.trim())) fail('VALIDATION.NEGATIVE_AMOUNT', field, `${field} must not be negative`);
+    if (!DECIMAL_STROOPS.test(value)) {
+      if (/^-\s*0*[1-9]/.test(value.trim())) fail('VALIDATION.NEGATIVE_AMOUNT', field, `${field} must not be negative`);
       fail('VALIDATION.INVALID_AMOUNT', field, `${field} must be a whole number of stroops written in digits`);
     }
+    // Checked before BigInt() so a megabyte of digits costs nothing; 2^63-1 has 19 digits.
+    if (value.length > 19) fail('VALIDATION.AMOUNT_TOO_LARGE', field, `${field} must be at most ${MAX_STROOPS}`);
     result = BigInt(value);
   } else if (typeof value === 'number') {
     if (!Number.isFinite(value) || !Number.isInteger(value)) {
@@ -149,6 +154,14 @@ export function permission(value: unknown, field = 'permission'): string {
     );
   }
   return v;
+}
+
+/** A request body or change set must be a plain object before its fields can be read. */
+export function record<T extends object = Record<string, unknown>>(field: string, value: unknown): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail('VALIDATION.TYPE', field, `${field} must be an object`);
+  }
+  return value as T;
 }
 
 export function listLimit(value: unknown, fallback = 20): number {

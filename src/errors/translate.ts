@@ -39,7 +39,8 @@ export function translateError(error: unknown): DomainError {
     const known = UNIQUE_CONFLICTS.find((u) => text.includes(`"${u.pg}"`) || text.includes(`failed: ${u.sqlite}`));
     if (known) {
       const domain = known.error();
-      (domain as { cause?: unknown }).cause = error;
+      // Non-enumerable like a constructor-given cause, so logging or spreading the error does not dump SQL.
+      Object.defineProperty(domain, 'cause', { value: error, enumerable: false, writable: true, configurable: true });
       return domain;
     }
     return ConflictError.generic(error);

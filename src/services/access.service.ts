@@ -24,8 +24,8 @@ export class AccessService {
   }
 
   /** The unique index on `name` decides; a duplicate is ROLE.NAME_TAKEN. */
-  createRole(input: RoleInput): Promise<Role> {
-    const role = new Role(input);
+  async createRole(input: RoleInput): Promise<Role> {
+    const role = new Role(validate.record<RoleInput>('input', input));
     return this.uow.write(async (em) => {
       em.persist(role);
       await em.flush();
@@ -49,6 +49,7 @@ export class AccessService {
   /** Role edits are last-writer-wins per field (roles carry no version); a rename to a taken name is ROLE.NAME_TAKEN. */
   updateRole(id: unknown, changes: Partial<RoleInput>): Promise<Role> {
     const roleId = validate.uuid('roleId', id);
+    validate.record('changes', changes);
     return this.uow.write(async (em) => {
       const role = await em.findOne(Role, { id: roleId });
       if (!role) throw NotFoundError.role(roleId);
@@ -96,7 +97,8 @@ export class AccessService {
     if (permissions.length > MAX_PERMISSIONS_PER_ROLE) {
       throw new ValidationError('VALIDATION.TOO_LONG', 'permissions', `a role holds at most ${MAX_PERMISSIONS_PER_ROLE} permissions`);
     }
-    const names = [...new Set(permissions.map((p, i) => validate.permission(p, `permissions[${i}]`)))].sort();
+    // Array.from visits holes of a sparse array (map skips them), so `[, 'a.b']` fails validation instead of reaching SQL.
+    const names = [...new Set(Array.from(permissions, (p, i) => validate.permission(p, `permissions[${i}]`)))].sort();
     await this.writeForRole(id, async (em) => {
       await em.findOne(Role, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       await em.nativeDelete(RolePermission, { role: id });

@@ -24,7 +24,8 @@ export class ContractService {
   }
 
   /** Party roles are checked by the Contract constructor; the FKs catch a party deleted concurrently. */
-  async create(input: CreateContractInput): Promise<Contract> {
+  async create(body: CreateContractInput): Promise<Contract> {
+    const input = validate.record<CreateContractInput>('input', body);
     const clientId = validate.uuid('clientId', input.clientId);
     const freelancerId = validate.uuid('freelancerId', input.freelancerId);
     try {
@@ -62,15 +63,18 @@ export class ContractService {
     return this.listFor('freelancer', validate.uuid('freelancerId', freelancerId), validate.listLimit(options.limit));
   }
 
-  transition(id: unknown, change: VersionedChange & { to: unknown }): Promise<Contract> {
+  async transition(id: unknown, change: VersionedChange & { to: unknown }): Promise<Contract> {
+    validate.record('change', change);
     return this.change(id, change.expectedVersion, (contract) => contract.transitionTo(change.to));
   }
 
-  reviseAmount(id: unknown, change: VersionedChange & { amount: unknown }): Promise<Contract> {
+  async reviseAmount(id: unknown, change: VersionedChange & { amount: unknown }): Promise<Contract> {
+    validate.record('change', change);
     return this.change(id, change.expectedVersion, (contract) => contract.reviseAmount(change.amount));
   }
 
-  rename(id: unknown, change: VersionedChange & { title: unknown }): Promise<Contract> {
+  async rename(id: unknown, change: VersionedChange & { title: unknown }): Promise<Contract> {
+    validate.record('change', change);
     return this.change(id, change.expectedVersion, (contract) => contract.rename(change.title));
   }
 

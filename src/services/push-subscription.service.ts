@@ -30,8 +30,9 @@ export class PushSubscriptionService {
    */
   async subscribe(userId: unknown, input: SubscribeInput): Promise<PushSubscription> {
     const uid = validate.uuid('userId', userId);
-    const endpoint = checkPushEndpoint(input.endpoint, this.policy);
-    const keys = checkPushKeys(input.keys);
+    const body = validate.record('input', input);
+    const endpoint = checkPushEndpoint(body.endpoint, this.policy);
+    const keys = checkPushKeys(body.keys);
     try {
       return await this.uow.write(async (em) => {
         const now = new Date();

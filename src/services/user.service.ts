@@ -18,8 +18,8 @@ export class UserService {
   }
 
   /** The unique indexes decide uniqueness atomically; a violation becomes USER.USERNAME_TAKEN / USER.EMAIL_TAKEN. */
-  register(input: RegisterUserInput): Promise<User> {
-    const user = new User(input);
+  async register(input: RegisterUserInput): Promise<User> {
+    const user = new User(validate.record<RegisterUserInput>('input', input));
     return this.uow.write(async (em) => {
       em.persist(user);
       await em.flush();
