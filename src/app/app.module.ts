@@ -8,6 +8,7 @@ import { ContractService } from '../services/contract.service';
 import { PushSubscriptionService } from '../services/push-subscription.service';
 import { UserService } from '../services/user.service';
 import { AccessPolicy } from './access-policy';
+import { GracefulShutdown } from './graceful-shutdown';
 import { ContractsController } from './controllers/contracts.controller';
 import { HealthController } from './controllers/health.controller';
 import { PushSubscriptionsController } from './controllers/push-subscriptions.controller';
@@ -40,6 +41,7 @@ export class AppModule {
       controllers: [HealthController, UsersController, UserAccessController, ContractsController, RolesController, PushSubscriptionsController],
       providers: [
         { provide: APP_SETTINGS, useValue: settings },
+        GracefulShutdown,
         service(UserService),
         service(ContractService),
         service(AccessService),

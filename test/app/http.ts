@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { type ContractDeskApp, type CreateAppOptions, createApp } from '../../src/app/create-app';
+import type { Env } from '../../src/config/backend';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -23,7 +24,7 @@ export interface RunningApp extends ContractDeskApp {
 }
 
 /** Starts the real application in-process on an ephemeral loopback port; requests go over real HTTP with fetch. */
-export async function startApp(env: Record<string, string>, options: CreateAppOptions = { logger: false }): Promise<RunningApp> {
+export async function startApp(env: Env, options: CreateAppOptions = { logger: false }): Promise<RunningApp> {
   const created = await createApp(env, options);
   await created.app.listen(0, '127.0.0.1');
   const { port } = created.app.getHttpServer().address() as AddressInfo;
