@@ -13,6 +13,9 @@ export type ContractDeskOrm = MikroORM<AbstractSqlDriver>;
 
 export type Dialect = Backend['kind'];
 
+export const PG_CONNECT_TIMEOUT_MS = 5_000;
+export const PG_ACQUIRE_TIMEOUT_MS = 10_000;
+
 /** Where each dialect's migrations live: TypeScript sources, and their compiled form under dist/. */
 export function migrationPaths(dialect: Dialect): { path: string; pathTs: string; snapshotName: string } {
   return {
@@ -63,7 +66,10 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
       : {
           driver: PostgreSqlDriver,
           clientUrl: backend.url,
-          pool: { min: 0, max: backend.poolMax },
+          // A dead or hung server must fail fast as DB.UNAVAILABLE instead of hanging the caller:
+          // connect gives up after 5 s, waiting for a free pool slot after 10 s (knex's default is 60 s).
+          pool: { min: 0, max: backend.poolMax, acquireTimeoutMillis: PG_ACQUIRE_TIMEOUT_MS },
+          driverOptions: { connection: { connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true } },
         };
   return { ...common, ...driverOptions, ...overrides } as Options;
 }

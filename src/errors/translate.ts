@@ -27,6 +27,13 @@ const NODE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIP
 const CONNECTION_MESSAGES =
   /Connection terminated|connection (?:is )?(?:closed|not available)|Client has encountered a connection error|Knex: Timeout acquiring a connection|terminating connection|the database system is (?:starting up|shutting down)|Unable to acquire a connection|server closed the connection/i;
 
+// Driver wording for a connection that died or never came up: pg's connect timeout is exactly
+// "timeout expired"; knex says "Connection ended unexpectedly" when a pooled client's socket closed, and
+// "Transaction query already complete" when the transaction's connection failed, knex marked it finished
+// and the ROLLBACK that followed was refused (our code never reuses a finished transaction, so here it
+// means the connection was lost mid-transaction).
+const LOST_CONNECTION_MESSAGES = /^timeout expired$|Connection ended unexpectedly|Transaction query already complete/i;
+
 /** Turns anything a database call throws into a DomainError; the original stays on `cause` for logs. */
 export function translateError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
@@ -69,6 +76,7 @@ function isConnectionFailure(error: unknown): boolean {
     if (typeof e.code === 'string' && (PG_UNAVAILABLE.test(e.code) || NODE_NET_CODES.has(e.code))) return true;
     if (e.name === 'KnexTimeoutError') return true;
     if (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return true;
+    if (typeof e.message === 'string' && LOST_CONNECTION_MESSAGES.test(e.message)) return true;
     current = e.cause;
   }
   return false;

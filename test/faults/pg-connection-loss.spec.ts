@@ -1,0 +1,207 @@
+import { expect } from 'chai';
+import { Client } from 'pg';
+import { type ContractDeskOrm, createConfig, initOrm } from '../../src/config/orm-config';
+import { PartyRole } from '../../src/domain/party-role';
+import { UnavailableError } from '../../src/errors/domain-error';
+import { ContractService } from '../../src/services/contract.service';
+import { UserService } from '../../src/services/user.service';
+import { describeEachDialect } from '../helpers/orm';
+import { batchRows, partialBatches, writeBatch } from './support/batches';
+import { TcpProxy } from './support/tcp-proxy';
+
+/** What a caller must get when the connection is lost: typed, retryable, and no driver text. */
+export function expectUnavailable(error: unknown, context = ''): void {
+  expect(error, `${context} ${(error as Error)?.stack ?? error}`).to.be.instanceOf(UnavailableError);
+  const e = error as UnavailableError;
+  expect(e.code, context).to.equal('DB.UNAVAILABLE');
+  expect(e.retryable).to.equal(true);
+  expect(e.message).to.equal('The database is unavailable right now; retry shortly');
+  expect(JSON.stringify(e.toJSON())).to.not.match(/terminat|ECONN|socket|pg_|insert|select|57P01|sql|knex|timeout/i);
+}
+
+const quiet = () => undefined;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describeEachDialect('faults: PostgreSQL connection loss', (db) => {
+  if (db.dialect !== 'postgresql') return;
+
+  let admin: Client;
+  before(async () => {
+    admin = new Client({ connectionString: db.env.DATABASE_URL });
+    // The harness drops the database WITH (FORCE) before our after-hook ends this client.
+    admin.on('error', () => undefined);
+    await admin.connect();
+  });
+  after(async () => admin?.end());
+
+  const register = (name: string) => new UserService(db.em()).register({ username: name, email: `${name}@example.com`, role: PartyRole.Both });
+
+  it('pg_terminate_backend mid-transaction → DB.UNAVAILABLE, nothing of the transaction visible, the next operation succeeds', async () => {
+    let killedPid = 0;
+    const error = await writeBatch(db.em(), 'term1', {
+      contracts: 4,
+      between: async (step) => {
+        if (step !== 2) return;
+        // Two flushes are in; the transaction is open on this backend. Kill it from outside.
+        const pid = await backendPidOf(admin, db.env.DATABASE_URL!);
+        killedPid = pid;
+        await admin.query('select pg_terminate_backend($1)', [pid]);
+        await waitUntil(async () => !(await isAlive(admin, pid)));
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(killedPid, 'a backend was terminated').to.be.greaterThan(0);
+    expectUnavailable(error);
+
+    expect(await batchRows(db.em(), 'term1')).to.have.property('size', 0);
+    // Same ORM, no manual reset: the dead connection is discarded and a fresh one used.
+    const user = await register('afterterm1');
+    expect((await new UserService(db.em()).get(user.id)).username).to.equal('afterterm1');
+  });
+
+  it('idle pooled connections killed by the server → the pool replaces them; the next operations succeed', async () => {
+    await Promise.all([register('warm1'), register('warm2'), register('warm3')]);
+    const killed = await admin.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+    );
+    expect(killed.rowCount).to.be.greaterThan(0);
+    await waitUntil(async () => (await otherBackends(admin)) === 0);
+    // The pool learns about the deaths from each client's error event and validates on acquire.
+    const results = await Promise.allSettled([register('idle1'), register('idle2'), register('idle3')]);
+    expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled', 'fulfilled']);
+  });
+
+  describe('server outage through a TCP proxy (cut = connections reset + port refusing)', () => {
+    let proxy: TcpProxy;
+    let viaProxy: ContractDeskOrm;
+
+    before(async () => {
+      proxy = await TcpProxy.start('127.0.0.1', Number(new URL(db.env.DATABASE_URL!).port || 5432));
+      const url = new URL(db.env.DATABASE_URL!);
+      url.port = String(proxy.port);
+      viaProxy = await initOrm({ env: { DATABASE_URL: url.toString(), DB_POOL_MAX: '4' }, log: quiet });
+    });
+    after(async () => {
+      await viaProxy?.close(true).catch(() => undefined);
+      await proxy?.stop();
+    });
+
+    it('writes during the outage fail fast with DB.UNAVAILABLE, none is partial, and the pool reconnects by itself', async function () {
+      this.timeout(60_000);
+      const outcomes = { ok: [] as string[], failed: [] as string[], errors: [] as unknown[] };
+      let firstSuccessAfterRestore = 0;
+      let restoredAt = 0;
+      let stop = false;
+      let seq = 0;
+
+      const writer = async (w: number) => {
+        while (!stop) {
+          const tag = `burst-w${w}-${seq++}`;
+          try {
+            await writeBatch(viaProxy.em, tag, { contracts: 5, between: () => sleep(2) });
+            outcomes.ok.push(tag);
+            if (restoredAt && !firstSuccessAfterRestore) firstSuccessAfterRestore = Date.now();
+          } catch (error) {
+            outcomes.failed.push(tag);
+            outcomes.errors.push(error);
+            await sleep(10);
+          }
+        }
+      };
+      const writers = [0, 1, 2, 3].map(writer);
+
+      await waitUntil(async () => outcomes.ok.length >= 8);
+      const okBeforeCut = outcomes.ok.length;
+      await proxy.cut();
+      const failedAtCut = outcomes.failed.length;
+      await waitUntil(async () => outcomes.failed.length >= failedAtCut + 12);
+      restoredAt = Date.now();
+      await proxy.restore();
+      await waitUntil(async () => firstSuccessAfterRestore > 0 && outcomes.ok.length >= okBeforeCut + 8, 20_000);
+      stop = true;
+      await Promise.all(writers);
+
+      const reconnectMs = firstSuccessAfterRestore - restoredAt;
+      process.stderr.write(
+        `      [faults] proxy outage: ${outcomes.ok.length} batches ok, ${outcomes.failed.length} failed (all DB.UNAVAILABLE); ` +
+          `first successful write ${reconnectMs} ms after restore\n`,
+      );
+      expect(outcomes.failed.length).to.be.greaterThan(0);
+      outcomes.errors.forEach((e, i) => expectUnavailable(e, `failure ${i}: ${describeCause(e)}`));
+
+      // The truth, read directly (not through the proxy): every batch whole or absent, every ok batch present.
+      const rows = await batchRows(db.em(), 'burst-');
+      expect(partialBatches(rows, 5)).to.deep.equal([]);
+      for (const tag of outcomes.ok) expect(rows.has(tag), `${tag} reported ok`).to.equal(true);
+      const ambiguous = outcomes.failed.filter((tag) => rows.has(tag));
+      process.stderr.write(`      [faults] failed batches found committed anyway (lost COMMIT reply): ${ambiguous.length}\n`);
+    });
+
+    it('a server that accepts but never answers fails fast (connect timeout) instead of hanging', async function () {
+      const config = createConfig({ DATABASE_URL: db.env.DATABASE_URL });
+      expect(config.driverOptions).to.have.nested.property('connection.connectionTimeoutMillis').that.is.a('number');
+      expect(config.pool).to.have.property('acquireTimeoutMillis').that.is.a('number');
+
+      const url = new URL(db.env.DATABASE_URL!);
+      url.port = String(proxy.port);
+      // Same mechanism as the defaults, with a shorter timeout so the test stays quick.
+      proxy.blackhole();
+      const hung = await initOrm({
+        env: { DATABASE_URL: url.toString() },
+        options: { connect: false, driverOptions: { connection: { connectionTimeoutMillis: 300 } } },
+        log: quiet,
+      });
+      try {
+        const started = Date.now();
+        const error = await new ContractService(hung.em).get('00000000-0000-4000-8000-000000000000').catch((e: unknown) => e);
+        expectUnavailable(error, describeCause(error));
+        expect(Date.now() - started).to.be.below(20_000);
+      } finally {
+        await proxy.restore();
+        await hung.close(true).catch(() => undefined);
+      }
+    });
+  });
+});
+
+async function backendPidOf(admin: Client, url: string): Promise<number> {
+  // The only other session on this throwaway database that is inside a transaction is the service's.
+  const { rows } = await admin.query(
+    `select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and xact_start is not null`,
+    [new URL(url).pathname.slice(1)],
+  );
+  if (rows.length !== 1) throw new Error(`expected exactly one open transaction, found ${rows.length}`);
+  return rows[0].pid;
+}
+
+async function isAlive(admin: Client, pid: number): Promise<boolean> {
+  const { rowCount } = await admin.query('select 1 from pg_stat_activity where pid = $1', [pid]);
+  return (rowCount ?? 0) > 0;
+}
+
+async function otherBackends(admin: Client): Promise<number> {
+  const { rows } = await admin.query(
+    `select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+  );
+  return rows[0].n;
+}
+
+export async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+
+function describeCause(error: unknown): string {
+  const parts: string[] = [];
+  let current = error as { name?: string; code?: string; message?: string; cause?: unknown } | undefined;
+  for (let depth = 0; current && depth < 5; depth++, current = current.cause as typeof current) {
+    parts.push(`${current.name}(${current.code ?? ''}): ${String(current.message).slice(0, 160)}`);
+  }
+  return parts.join(' <- ');
+}
