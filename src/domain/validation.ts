@@ -109,7 +109,8 @@ export function integer(field: string, value: unknown, min: number, max: number)
     fail('VALIDATION.NOT_AN_INTEGER', field, `${field} must be a whole number`);
   }
   if (value < min || value > max) fail('VALIDATION.OUT_OF_RANGE', field, `${field} must be between ${min} and ${max}`);
-  return value;
+  // -0 would be stored as 0 and read back as 0: normalise now so what we return is what persists.
+  return value + 0;
 }
 
 /**
