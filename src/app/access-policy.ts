@@ -24,7 +24,7 @@ export class AccessPolicy {
 
   /** The parties of a contract, and nobody else, change it. */
   requireParty(caller: string, contract: Contract, action: string): void {
-    if (!contract.isParty(caller)) throw forbidden(`Only the client or the freelancer of a contract may ${action} it`);
+    if (!contract.isParty(caller)) throw forbidden(`Only the client or the freelancer may ${action} this contract`);
   }
 
   /** Parties see a contract; so does anyone granted `contracts.read`. */

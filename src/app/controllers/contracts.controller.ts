@@ -77,7 +77,7 @@ export class ContractsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const body = objectBody(raw);
-    const version = await this.asParty(caller, id, body, ifMatch, 'change the status of');
+    const version = await this.asParty(caller, id, body, ifMatch, 'transition');
     const contract = await retryContention(() => this.contracts.transition(id, { to: body.to, expectedVersion: version }));
     return this.reply(res, contract);
   }
