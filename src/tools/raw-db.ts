@@ -37,6 +37,9 @@ export async function openRaw(backend: Backend, opts: { mustExist: boolean }): P
     return new SqliteRaw(backend.path, backend.busyTimeoutMs);
   }
   const client = new Client({ connectionString: backend.url });
+  // A server-side disconnect while idle is reported by the next query; without a listener it would
+  // crash the process as an unhandled 'error' event instead.
+  client.on('error', () => undefined);
   await client.connect();
   return new PostgresRaw(client);
 }
