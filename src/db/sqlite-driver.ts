@@ -24,7 +24,10 @@ const SqliteTransaction: new (...args: any[]) => any = knexRequire('knex/lib/dia
  */
 class ImmediateTransaction extends SqliteTransaction {
   begin(conn: unknown): Promise<unknown> {
-    return this.query(conn, this.readOnly ? 'BEGIN DEFERRED;' : 'BEGIN IMMEDIATE;');
+    // Not this.query(): it swallows a failed BEGIN (only marking the transaction finished), so a writer
+    // whose busy_timeout ran out would get "Transaction query already complete" at its first statement
+    // instead of SQLITE_BUSY. Rejecting here fails the transaction itself with the real error.
+    return this.trxClient.query(conn, this.readOnly ? 'BEGIN DEFERRED;' : 'BEGIN IMMEDIATE;');
   }
 }
 
