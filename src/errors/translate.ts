@@ -31,8 +31,15 @@ const CONNECTION_MESSAGES =
 // "timeout expired"; knex says "Connection ended unexpectedly" when a pooled client's socket closed, and
 // "Transaction query already complete" when the transaction's connection failed, knex marked it finished
 // and the ROLLBACK that followed was refused (our code never reuses a finished transaction, so here it
-// means the connection was lost mid-transaction).
-const LOST_CONNECTION_MESSAGES = /^timeout expired$|Connection ended unexpectedly|Transaction query already complete/i;
+// means the connection was lost mid-transaction). The pool's wording for an operation still waiting for
+// a connection when the ORM was closed is exactly "aborted": nothing of it ran.
+const LOST_CONNECTION_MESSAGES = /^timeout expired$|^aborted$|Connection ended unexpectedly|Transaction query already complete/i;
+
+// The same contention as DeadlockException/LockWaitTimeoutException when a raw, unconverted driver error
+// arrives: PostgreSQL serialization failure, deadlock, lock_not_available; SQLite busy/locked. The
+// transaction is rolled back (by the server, or by the unit of work), so retrying all of it is safe.
+const PG_CONTENTION = new Set(['40001', '40P01', '55P03']);
+const SQLITE_CONTENTION = /^SQLITE_(?:BUSY|LOCKED)/;
 
 /** Turns anything a database call throws into a DomainError; the original stays on `cause` for logs. */
 export function translateError(error: unknown): DomainError {
@@ -61,6 +68,9 @@ export function translateError(error: unknown): DomainError {
   if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
     return UnavailableError.contention(error);
   }
+  if (isRawContention(error)) {
+    return UnavailableError.contention(error);
+  }
   if (error instanceof ConnectionException || isConnectionFailure(error)) {
     return UnavailableError.unavailable(error);
   }
@@ -80,4 +90,9 @@ function isConnectionFailure(error: unknown): boolean {
     current = e.cause;
   }
   return false;
+}
+
+function isRawContention(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (PG_CONTENTION.has(code) || SQLITE_CONTENTION.test(code));
 }

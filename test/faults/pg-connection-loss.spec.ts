@@ -2,22 +2,12 @@ import { expect } from 'chai';
 import { Client } from 'pg';
 import { type ContractDeskOrm, createConfig, initOrm } from '../../src/config/orm-config';
 import { PartyRole } from '../../src/domain/party-role';
-import { UnavailableError } from '../../src/errors/domain-error';
 import { ContractService } from '../../src/services/contract.service';
 import { UserService } from '../../src/services/user.service';
 import { describeEachDialect } from '../helpers/orm';
 import { batchRows, partialBatches, writeBatch } from './support/batches';
+import { describeCause, expectUnavailable } from './support/expect-errors';
 import { TcpProxy } from './support/tcp-proxy';
-
-/** What a caller must get when the connection is lost: typed, retryable, and no driver text. */
-export function expectUnavailable(error: unknown, context = ''): void {
-  expect(error, `${context} ${(error as Error)?.stack ?? error}`).to.be.instanceOf(UnavailableError);
-  const e = error as UnavailableError;
-  expect(e.code, context).to.equal('DB.UNAVAILABLE');
-  expect(e.retryable).to.equal(true);
-  expect(e.message).to.equal('The database is unavailable right now; retry shortly');
-  expect(JSON.stringify(e.toJSON())).to.not.match(/terminat|ECONN|socket|pg_|insert|select|57P01|sql|knex|timeout/i);
-}
 
 const quiet = () => undefined;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -64,10 +54,10 @@ describeEachDialect('faults: PostgreSQL connection loss', (db) => {
   it('idle pooled connections killed by the server → the pool replaces them; the next operations succeed', async () => {
     await Promise.all([register('warm1'), register('warm2'), register('warm3')]);
     const killed = await admin.query(
-      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+      `select pid, pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
     );
     expect(killed.rowCount).to.be.greaterThan(0);
-    await waitUntil(async () => (await otherBackends(admin)) === 0);
+    for (const { pid } of killed.rows) await waitUntil(async () => !(await isAlive(admin, pid)));
     // The pool learns about the deaths from each client's error event and validates on acquire.
     const results = await Promise.allSettled([register('idle1'), register('idle2'), register('idle3')]);
     expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled', 'fulfilled']);
@@ -181,27 +171,10 @@ async function isAlive(admin: Client, pid: number): Promise<boolean> {
   return (rowCount ?? 0) > 0;
 }
 
-async function otherBackends(admin: Client): Promise<number> {
-  const { rows } = await admin.query(
-    `select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
-  );
-  return rows[0].n;
-}
-
 export async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(10);
   }
-}
-
-
-function describeCause(error: unknown): string {
-  const parts: string[] = [];
-  let current = error as { name?: string; code?: string; message?: string; cause?: unknown } | undefined;
-  for (let depth = 0; current && depth < 5; depth++, current = current.cause as typeof current) {
-    parts.push(`${current.name}(${current.code ?? ''}): ${String(current.message).slice(0, 160)}`);
-  }
-  return parts.join(' <- ');
 }
