@@ -22,12 +22,15 @@ describeEachDialect(
         expect(ready.body).to.deep.equal({ status: 'ready', database: 'ok', pendingMigrations: 0 });
       });
 
-      it('unknown routes and methods answer with the same error shape, without framework text', async () => {
+      it('unknown routes and oversized bodies answer with the same error shape, without framework text', async () => {
         const missing = await app().request('GET', '/nope');
         expect(missing.status).to.equal(404);
         expect(missing.body.code).to.equal('HTTP.NOT_FOUND');
         expect(Object.keys(missing.body).sort()).to.deep.equal(['code', 'message']);
         expect(missing.headers.get('x-powered-by')).to.equal(null);
+        const huge = await app().request('POST', '/users', { body: { username: 'x'.repeat(70_000), email: 'a@example.com', role: 'client' } });
+        expect(huge.status).to.equal(413);
+        expect(huge.body.code).to.equal('REQUEST.TOO_LARGE');
       });
     });
   },
