@@ -6,16 +6,8 @@ import { PushSubscriptionService } from '../../src/services/push-subscription.se
 import { UserService } from '../../src/services/user.service';
 import { describeEachDialect } from '../helpers/orm';
 import { pushKeys, uniqueName } from '../helpers/factories';
-import { expectFailure } from './support';
+import { REAL_ENDPOINTS, expectFailure } from './support';
 
-/** Endpoint shapes as the browsers' push services hand them out (tokens shortened, alphabet kept). */
-export const REAL_ENDPOINTS: ReadonlyArray<[service: string, endpoint: string]> = [
-  ['FCM /fcm/send', 'https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bHun4MxP5egoKMwt2KZFBaFUH-1RYqx6KqOMdL_hwE7-yLbJbq0'],
-  ['FCM /wp', 'https://fcm.googleapis.com/wp/fZ3_Lr9kQ0s:APA91bE4n1_q-mA8xK2wQ7r0vB5c'],
-  ['Mozilla autopush', 'https://updates.push.services.mozilla.com/wpush/v2/gAAAAABlZx3bN7q_kH9w-Qe2Xk8mV1pR3sT5uY7a9B'],
-  ['Apple', 'https://web.push.apple.com/QGuQyavXutnMHcCnK4aH8Xn2hTs5PTFMQd8cLrfz9JQ6bGpcUs0VPnN4fXLRrqLtbc0wq'],
-  ['WNS', 'https://db5p.notify.windows.com/w/?token=BQYAAAB7Ud6lX%2bIq2Xw%2fK9p0r%3d'],
-];
 
 describeEachDialect('accepted push endpoints', (db) => {
   const service = (policy = DEFAULT_PUSH_POLICY) => new PushSubscriptionService(db.em(), policy);

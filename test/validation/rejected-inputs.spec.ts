@@ -83,6 +83,11 @@ const ID_CASES: Case[] = [
   ['role id: not a uuid', (c) => c.access.getRole('admin'), v('INVALID_UUID', 'roleId')],
   ['assignRole userId: not a uuid', (c) => c.access.assignRole('x', c.seed.roleId), v('INVALID_UUID', 'userId')],
   ['subscribe userId: array', (c) => c.push.subscribe([c.seed.both], { endpoint: FCM, keys: GOOD_KEYS }), v('INVALID_UUID', 'userId')],
+  // MikroORM reads an object in a filter as operators: `{ $ne: null }` as an id would match any row.
+  ['operator injection: id { $ne: null }', (c) => c.users.get({ $ne: null }), v('INVALID_UUID', 'id')],
+  ['operator injection: clientId { $in: [...] }', (c) => c.contracts.listForClient({ $in: [c.seed.client] }), v('INVALID_UUID', 'clientId')],
+  ['operator injection: revoke { $like: "%" }', (c) => c.access.revoke(c.seed.roleId, { $like: '%' }), v('TYPE', 'permission')],
+  ['operator injection: unsubscribe { $ne: "" }', (c) => c.push.unsubscribe(c.seed.client, { $ne: '' }), v('TYPE', 'endpoint')],
   ['unknown user id', (c) => c.users.get(randomUUID()), notFound('USER.NOT_FOUND')],
   ['unknown contract id', (c) => c.contracts.get(randomUUID()), notFound('CONTRACT.NOT_FOUND')],
   ['unknown role id', (c) => c.access.getRole(randomUUID()), notFound('ROLE.NOT_FOUND')],
