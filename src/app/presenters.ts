@@ -5,8 +5,10 @@ import type { User } from '../entities/user.entity';
 
 /** Response shapes. Explicit fields only: nothing is exposed by accident, and int64 amounts travel as decimal strings. */
 
-export function presentUser(user: User) {
-  return { id: user.id, username: user.username, email: user.email, role: user.role, createdAt: user.createdAt.toISOString() };
+/** The email address is shown to the user themself only (`viewer` = the caller's id). */
+export function presentUser(user: User, viewer: string | undefined) {
+  const shown = { id: user.id, username: user.username, role: user.role, createdAt: user.createdAt.toISOString() };
+  return viewer === user.id ? { ...shown, email: user.email } : shown;
 }
 
 export function presentContract(contract: Contract) {

@@ -19,13 +19,17 @@ describeEachDialect(
           expect(res.body.id).to.match(/^[0-9a-f-]{36}$/);
           const id = res.body.id;
 
-          const one = await app().request('GET', `/users/${id}`);
+          const one = await app().request('GET', `/users/${id}`, { as: id });
           expect(one.status).to.equal(200);
           expect(one.body).to.deep.equal(res.body);
+          // Other callers see the profile without the email address.
+          const { email: _email, ...publicProfile } = res.body;
+          expect((await app().request('GET', `/users/${id}`)).body).to.deep.equal(publicProfile);
+          expect((await app().request('GET', `/users/${id}`, { as: randomUUID() })).body).to.deep.equal(publicProfile);
 
           const list = await app().request('GET', '/users?limit=10');
           expect(list.status).to.equal(200);
-          expect(list.body.items.map((u: { id: string }) => u.id)).to.deep.equal([id]);
+          expect(list.body.items).to.deep.equal([publicProfile]);
 
           const del = await app().request('DELETE', `/users/${id}`, { as: id });
           expect(del.status).to.equal(204);

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { UserService } from '../../services/user.service';
 import { AccessPolicy, USERS_MANAGE } from '../access-policy';
-import { CallerId } from '../http/caller';
+import { CallerId, OptionalCallerId } from '../http/caller';
 import { retryContention } from '../http/retry';
 import { objectBody, queryInt } from '../http/request-values';
 import { presentUser } from '../presenters';
@@ -18,18 +18,18 @@ export class UsersController {
   async register(@Body() raw: unknown) {
     const body = objectBody(raw);
     const user = await retryContention(() => this.users.register({ username: body.username, email: body.email, role: body.role }));
-    return presentUser(user);
+    return presentUser(user, user.id);
   }
 
   @Get()
-  async list(@Query('limit') limit?: string, @Query('offset') offset?: string) {
+  async list(@OptionalCallerId() caller: string | undefined, @Query('limit') limit?: string, @Query('offset') offset?: string) {
     const users = await this.users.list({ limit: queryInt(limit), offset: queryInt(offset) });
-    return { items: users.map(presentUser) };
+    return { items: users.map((u) => presentUser(u, caller)) };
   }
 
   @Get(':id')
-  async get(@Param('id') id: string) {
-    return presentUser(await this.users.get(id));
+  async get(@OptionalCallerId() caller: string | undefined, @Param('id') id: string) {
+    return presentUser(await this.users.get(id), caller);
   }
 
   @Delete(':id')

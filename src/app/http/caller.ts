@@ -22,3 +22,10 @@ export function callerFrom(request: Request): string {
 export const CallerId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string =>
   callerFrom(ctx.switchToHttp().getRequest<Request>()),
 );
+
+/** The caller if one is named, else undefined; a malformed header is still a 401 rather than silently anonymous. */
+export const OptionalCallerId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string | undefined => {
+  const request = ctx.switchToHttp().getRequest<Request>();
+  const raw = request.headers[CALLER_HEADER];
+  return raw === undefined || raw === '' ? undefined : callerFrom(request);
+});
