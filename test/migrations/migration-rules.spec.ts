@@ -42,7 +42,9 @@ describeEachDialect(
 
     before(async function () {
       this.timeout(60_000);
-      await db.orm.migrator.up();
+      // snapshot: false: tests must never rewrite the committed schema snapshot.
+      const migrations = { ...createConfig(db.env).migrations, snapshot: false, silent: true };
+      await (await db.openAnother({ migrations })).migrator.up();
       raw = await rawFor(db.env);
       await seed(raw, SMALL_SEED);
     });
