@@ -64,7 +64,7 @@ describe('validation rules (pure)', () => {
         expect(out).not.to.match(multiline ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/ : /[\u0000-\u001f\u007f-\u009f]/);
         expect(validate.text('t', out, { min: 0, max: 40, multiline })).to.equal(out);
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
