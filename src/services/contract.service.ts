@@ -87,7 +87,8 @@ export class ContractService {
     if (!Array.isArray(changes) || changes.length === 0 || changes.length > 100) {
       throw new ValidationError('VALIDATION.INVALID_VALUE', 'changes', 'changes must be a list of 1 to 100 amount revisions');
     }
-    const parsed = changes.map((c: Record<string, unknown>, i) => ({
+    // Array.from visits holes (map skips them), so a sparse list fails validation instead of reaching SQL.
+    const parsed = Array.from(changes, (c: Record<string, unknown> | undefined, i) => ({
       id: validate.uuid(`changes[${i}].id`, c?.id),
       expected: validate.integer(`changes[${i}].expectedVersion`, c?.expectedVersion, 1, 2_147_483_647),
       amount: validate.stroops(`changes[${i}].amount`, c?.amount),
