@@ -132,6 +132,8 @@ const AMOUNT_CASES: Case[] = [
   ['amount: object with valueOf', (c) => createContract(c, { amount: { valueOf: () => 5 } }), v('INVALID_AMOUNT', 'amount')],
   ['reviseAmount: "-1" (inside the transaction)', (c) => revise(c, '-1'), v('NEGATIVE_AMOUNT', 'amount')],
   ['reviseAmount: 0.1', (c) => revise(c, 0.1), v('INVALID_AMOUNT', 'amount')],
+  ['reviseAmounts: sparse list', (c) => c.contracts.reviseAmounts([, { id: c.seed.draft, expectedVersion: 1, amount: 5n }]), v('INVALID_UUID', 'changes[0].id')],
+  ['reviseAmounts: one negative amount', (c) => c.contracts.reviseAmounts([{ id: c.seed.draft, expectedVersion: 1, amount: -5n }]), v('NEGATIVE_AMOUNT', 'changes[0].amount')],
   ['reviseAmount on an active contract', (c) => c.contracts.reviseAmount(c.seed.active, { expectedVersion: 2, amount: 5n }), rule('CONTRACT.AMOUNT_LOCKED')],
 ];
 
