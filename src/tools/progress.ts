@@ -11,14 +11,16 @@ export interface ProgressSink {
  */
 export class Progress {
   private done = 0;
-  private readonly started = Date.now();
-  private lastDraw = 0;
+  private readonly started: number;
+  private lastDraw = -Infinity;
 
   constructor(
     private readonly total: number,
     private readonly out: ProgressSink,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.started = now();
+  }
 
   advance(table: string, rows: number): void {
     this.done += rows;
@@ -26,9 +28,9 @@ export class Progress {
     if (this.out.isTTY) {
       if (t - this.lastDraw < 100 && this.done < this.total) return;
       this.lastDraw = t;
-      this.out.write(`\r${this.bar(table)}\x1b[K`);
+      this.out.write(`\r${this.bar(table, t)}\x1b[K`);
     } else {
-      this.out.write(`progress: ${this.summary(table)}\n`);
+      this.out.write(`progress: ${this.summary(table, t)}\n`);
     }
   }
 
@@ -37,24 +39,24 @@ export class Progress {
   }
 
   /** Rows per second so far (for the final report). */
-  rate(): number {
-    const seconds = Math.max((this.now() - this.started) / 1000, 0.001);
+  rate(at: number = this.now()): number {
+    const seconds = Math.max((at - this.started) / 1000, 0.001);
     return this.done / seconds;
   }
 
-  private summary(table: string): string {
+  private summary(table: string, at: number): string {
     const pct = this.total === 0 ? 100 : Math.floor((this.done / this.total) * 100);
-    return `${this.done}/${this.total} rows (${pct}%), ${Math.round(this.rate())} rows/s, ETA ${this.eta()}, table ${table}`;
+    return `${this.done}/${this.total} rows (${pct}%), ${Math.round(this.rate(at))} rows/s, ETA ${this.eta(at)}, table ${table}`;
   }
 
-  private bar(table: string): string {
+  private bar(table: string, at: number): string {
     const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - 70));
     const filled = this.total === 0 ? width : Math.round((this.done / this.total) * width);
-    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.summary(table)}`;
+    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.summary(table, at)}`;
   }
 
-  private eta(): string {
-    const rate = this.rate();
+  private eta(at: number): string {
+    const rate = this.rate(at);
     if (this.done >= this.total) return '0s';
     if (rate <= 0) return '?';
     return formatSeconds((this.total - this.done) / rate);
