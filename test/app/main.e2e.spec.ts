@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { projectRoot } from '../../src/config/paths';
+import { request } from './http';
+
+interface MainProcess {
+  child: ChildProcess;
+  /** Resolves with the base URL once the app logs that it listens; rejects if it exits first. */
+  listening: Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
+
+/** Runs src/app/main.ts (the file `npm start` runs compiled) in a child process, exactly as an operator would. */
+function runMain(env: Record<string, string>): MainProcess {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(projectRoot, 'src/app/main.ts')], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const listening = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const match = /listening on http:\/\/\S+:(\d+)\s/.exec(text);
+      if (match) resolve(`http://127.0.0.1:${match[1]}`);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(({ code }) => reject(new Error(`main exited (${code}) before listening:\n${text.slice(-3000)}`)));
+  });
+  return { child, listening, exited, output: () => text };
+}
+
+describe('app e2e: main.ts as a process [sqlite file]', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let running: MainProcess | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'contractdesk-test-'));
+  });
+
+  afterEach(async () => {
+    if (running && running.child.exitCode === null && running.child.signalCode === null) {
+      running.child.kill('SIGKILL');
+      await running.exited;
+    }
+    running = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('migrates on start, serves, and on SIGTERM finishes and exits with the data on disk', async () => {
+    const file = join(dir, 'main.sqlite3');
+    running = runMain({ DB_PATH: file });
+    const url = await running.listening;
+    expect(running.output()).to.match(/database: SQLite \(file .*main\.sqlite3/);
+    expect(running.output()).to.match(/applied migrations: Migration/);
+    expect((await request(url, 'GET', '/ready')).status).to.equal(200);
+    const created = await request(url, 'POST', '/users', { body: { username: 'operator', email: 'op@example.com', role: 'client' } });
+    expect(created.status).to.equal(201);
+
+    running.child.kill('SIGTERM');
+    const { code, signal } = await running.exited;
+    expect(code === 0 || signal === 'SIGTERM', `exit ${code} ${signal}`).to.equal(true);
+    expect(running.output()).to.match(/SIGTERM: finishing in-flight requests/);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('select username from users').all()).to.deep.equal([{ username: 'operator' }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('MIGRATE_ON_START=false leaves the schema alone and /ready says 503; a bad setting stops the start', async () => {
+    running = runMain({ DB_PATH: join(dir, 'unmigrated.sqlite3'), MIGRATE_ON_START: 'false' });
+    const url = await running.listening;
+    expect(running.output()).to.match(/MIGRATE_ON_START=false and \d+ migration\(s\) are pending/);
+    const ready = await request(url, 'GET', '/ready');
+    expect(ready.status).to.equal(503);
+    expect(ready.body.pendingMigrations).to.be.greaterThan(0);
+    running.child.kill('SIGTERM');
+    await running.exited;
+
+    running = runMain({ DB_PATH: join(dir, 'bad.sqlite3'), ADMIN_USER_IDS: 'root' });
+    const failed = await running.listening.then(
+      () => 'listening',
+      () => 'refused',
+    );
+    expect(failed).to.equal('refused');
+    expect((await running.exited).code).to.equal(1);
+    expect(running.output()).to.match(/failed to start: CONFIG\.INVALID_VALUE: ADMIN_USER_IDS/);
+  });
+});
