@@ -52,7 +52,8 @@ const anyJunk = fc.oneof(
 /** A valid-looking string with a control character somewhere inside. */
 const withControl = (base: fc.Arbitrary<string>) =>
   fc
-    .tuple(base, fc.integer({ min: 0, max: 0x9f }).filter((c) => c < 0x20 || c >= 0x7f), fc.nat())
+    // NUL gets its own share: it is the one that breaks MikroORM 6's inlined SQL.
+    .tuple(base, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 0x9f }).filter((c) => c < 0x20 || c >= 0x7f)), fc.nat())
     .map(([s, c, at]) => {
       const i = 1 + (at % Math.max(1, s.length - 1));
       return `${s.slice(0, i)}${String.fromCharCode(c)}${s.slice(i)}x`;
