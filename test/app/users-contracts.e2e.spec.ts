@@ -223,6 +223,36 @@ describeEachDialect(
           expect(stored).to.deep.include({ title: 'Logo v2', amount: 9007199254740993n, version: 4 });
         });
 
+        it('amount revisions of several contracts: all or nothing (200, or 409 with nothing written), parties only (403)', async () => {
+          const client = await registerUser(app(), 'client');
+          const freelancer = await registerUser(app(), 'freelancer');
+          const outsider = await registerUser(app(), 'both');
+          const a = await createContract(app(), client, freelancer);
+          const b = await createContract(app(), client, freelancer);
+          const ok = await app().request('POST', '/contracts/amount-revisions', {
+            as: client.id,
+            body: { changes: [{ id: a.id, expectedVersion: 1, amount: '11' }, { id: b.id, expectedVersion: 1, amount: '22' }] },
+          });
+          expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
+          expect(ok.body.items.map((c: { amount: string; version: number }) => [c.amount, c.version])).to.deep.equal([['11', 2], ['22', 2]]);
+
+          const stale = await app().request('POST', '/contracts/amount-revisions', {
+            as: freelancer.id,
+            body: { changes: [{ id: a.id, expectedVersion: 2, amount: '33' }, { id: b.id, expectedVersion: 1, amount: '44' }] },
+          });
+          expect(stale.status).to.equal(409);
+          expect(stale.body.code).to.equal('CONTRACT.VERSION_CONFLICT');
+          const notParty = await app().request('POST', '/contracts/amount-revisions', {
+            as: outsider.id,
+            body: { changes: [{ id: a.id, expectedVersion: 2, amount: '55' }] },
+          });
+          expect(notParty.status).to.equal(403);
+          const invalid = await app().request('POST', '/contracts/amount-revisions', { as: client.id, body: { changes: [] } });
+          expect(invalid.status).to.equal(400);
+          const stored = await db.em().find(Contract, { id: [a.id, b.id] }, { orderBy: { amount: 'asc' } });
+          expect(stored.map((c) => [c.amount, c.version])).to.deep.equal([[11n, 2], [22n, 2]]);
+        });
+
         it('two concurrent transitions of one contract over HTTP: exactly one 200 and one 409, stored version 2', async () => {
           const client = await registerUser(app(), 'client');
           const freelancer = await registerUser(app(), 'freelancer');

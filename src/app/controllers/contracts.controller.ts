@@ -14,6 +14,8 @@ import { presentContract } from '../presenters';
  * Contracts. Every response carrying one contract sets `ETag: "<version>"`, so a client can send it back
  * as `If-Match` on its next change; a stale version is 409 CONTRACT.VERSION_CONFLICT, nothing is overwritten.
  */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 @Controller('contracts')
 export class ContractsController {
   constructor(
@@ -37,6 +39,27 @@ export class ContractsController {
       this.contracts.create({ title: body.title, clientId: body.clientId, freelancerId: body.freelancerId, amount: body.amount }),
     );
     return this.reply(res, contract);
+  }
+
+  /**
+   * Re-prices several draft contracts at once, all or nothing: `{ changes: [{ id, expectedVersion, amount }] }`.
+   * The caller must be a party to every contract named; one stale version is a 409 and nothing is written.
+   */
+  @Post('amount-revisions')
+  @HttpCode(200)
+  async reviseAmounts(@CallerId() caller: string, @Body() raw: unknown) {
+    const changes = objectBody(raw).changes;
+    if (Array.isArray(changes) && changes.length <= 100) {
+      const ids = new Set<string>();
+      for (const change of changes) {
+        const id = (change as { id?: unknown } | undefined)?.id;
+        if (typeof id === 'string' && UUID.test(id)) ids.add(id.toLowerCase());
+      }
+      // Ids that are not UUIDs are left to the service, which refuses the whole request before writing.
+      for (const id of ids) this.policy.requireParty(caller, await this.contracts.get(id), 'revise the amount of');
+    }
+    const revised = await retryContention(() => this.contracts.reviseAmounts(changes));
+    return { items: revised.map(presentContract) };
   }
 
   /** Exactly one of `clientId` / `freelancerId`; the caller must be that user or hold contracts.read. */
