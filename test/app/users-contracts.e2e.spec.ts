@@ -160,6 +160,9 @@ describeEachDialect(
           expect(missing.body.code).to.equal('CONTRACT.NOT_FOUND');
           const noFilter = await app().request('GET', '/contracts', { as: client.id });
           expect(noFilter.status).to.equal(400);
+          const repeated = await app().request('GET', `/contracts?clientId=${client.id}&clientId=${client.id}`, { as: client.id });
+          expect(repeated.status).to.equal(400);
+          expect(repeated.body.field).to.equal('clientId');
         });
 
         it('transitions with If-Match or expectedVersion; stale 409, illegal 422, non-party 403, missing version 400', async () => {

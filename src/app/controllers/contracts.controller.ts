@@ -7,7 +7,7 @@ import { AccessPolicy, CONTRACTS_READ } from '../access-policy';
 import { forbidden } from '../http/auth-errors';
 import { CallerId } from '../http/caller';
 import { retryContention } from '../http/retry';
-import { etag, expectedVersion, objectBody, queryInt } from '../http/request-values';
+import { etag, expectedVersion, objectBody, queryInt, queryString } from '../http/request-values';
 import { presentContract } from '../presenters';
 
 /**
@@ -66,10 +66,12 @@ export class ContractsController {
   @Get()
   async list(
     @CallerId() caller: string,
-    @Query('clientId') clientId?: string,
-    @Query('freelancerId') freelancerId?: string,
+    @Query('clientId') rawClientId?: unknown,
+    @Query('freelancerId') rawFreelancerId?: unknown,
     @Query('limit') limit?: string,
   ) {
+    const clientId = queryString('clientId', rawClientId);
+    const freelancerId = queryString('freelancerId', rawFreelancerId);
     if ((clientId === undefined) === (freelancerId === undefined)) {
       throw new ValidationError('VALIDATION.REQUIRED', 'clientId', 'Filter by exactly one of clientId or freelancerId');
     }

@@ -10,6 +10,13 @@ export function queryInt(value: unknown): unknown {
   return value;
 }
 
+/** A single query-string value; repeated parameters (`?a=1&a=2`) arrive as arrays and are refused. */
+export function queryString(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new ValidationError('VALIDATION.TYPE', field, `${field} must be given once, as text`);
+  return value;
+}
+
 /** A JSON object body; arrays, strings and `null` are refused here so services always see named fields. */
 export function objectBody(body: unknown): Record<string, unknown> {
   if (body === undefined) return {};
