@@ -45,7 +45,11 @@ export class AppModule {
         service(UserService),
         service(ContractService),
         service(AccessService),
-        service(PushSubscriptionService),
+        {
+          provide: PushSubscriptionService,
+          useFactory: (em: EntityManager, s: AppSettings) => new PushSubscriptionService(em as SqlEntityManager, s.pushPolicy),
+          inject: [EntityManager, APP_SETTINGS],
+        },
         {
           provide: AccessPolicy,
           useFactory: (em: EntityManager, access: AccessService, users: UserService, s: AppSettings) =>

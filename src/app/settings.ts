@@ -1,4 +1,5 @@
 import type { Env } from '../config/backend';
+import { type PushEndpointPolicy, pushPolicyFromEnv } from '../domain/push-endpoint';
 import * as validate from '../domain/validation';
 import { ConfigError, DomainError } from '../errors/domain-error';
 
@@ -12,6 +13,8 @@ export interface AppSettings {
    * when empty, role administration stays open to any registered user until someone holds `roles.manage`.
    */
   adminUserIds: ReadonlySet<string>;
+  /** Web Push allowlist: the built-in push services plus PUSH_ALLOWED_HOSTS. */
+  pushPolicy: PushEndpointPolicy;
 }
 
 export function readSettings(env: Env): AppSettings {
@@ -20,6 +23,7 @@ export function readSettings(env: Env): AppSettings {
     port: port(env.PORT),
     migrateOnStart: flag('MIGRATE_ON_START', env.MIGRATE_ON_START, true),
     adminUserIds: adminIds(env.ADMIN_USER_IDS),
+    pushPolicy: pushPolicyFromEnv(env),
   };
 }
 

@@ -196,9 +196,30 @@ describeEachDialect(
   { sqliteFile: true },
 );
 
+describeEachDialect(
+  'app e2e: push allowlist from the environment',
+  (db) => {
+    describe('with PUSH_ALLOWED_HOSTS set', () => {
+      const app = useApp(() => db.env, { PUSH_ALLOWED_HOSTS: 'push.example.com' });
+
+      it('accepts endpoints on the operator-added host and still refuses everything else', async () => {
+        const user = await registerUser(app());
+        const path = `/users/${user.id}/push-subscriptions`;
+        const added = await app().request('POST', path, { as: user.id, body: { endpoint: 'https://push.example.com/s/1', keys: pushKeys() } });
+        expect(added.status, JSON.stringify(added.body)).to.equal(201);
+        const other = await app().request('POST', path, { as: user.id, body: { endpoint: 'https://evil.example.com/s/1', keys: pushKeys() } });
+        expect(other.status).to.equal(400);
+        expect(other.body.field).to.equal('endpoint');
+        expect((await db.em().find(PushSubscription, {})).map((s) => s.endpoint)).to.deep.equal(['https://push.example.com/s/1']);
+      });
+    });
+  },
+  { sqliteFile: true },
+);
+
 describe('app settings', () => {
-  it('refuses a malformed ADMIN_USER_IDS or PORT at start-up with a config error', async () => {
-    for (const env of [{ ADMIN_USER_IDS: 'root' }, { PORT: 'eighty' }, { MIGRATE_ON_START: 'maybe' }]) {
+  it('refuses a malformed ADMIN_USER_IDS, PORT, MIGRATE_ON_START or PUSH_ALLOWED_HOSTS at start-up with a config error', async () => {
+    for (const env of [{ ADMIN_USER_IDS: 'root' }, { PORT: 'eighty' }, { MIGRATE_ON_START: 'maybe' }, { PUSH_ALLOWED_HOSTS: '*' }]) {
       let error: unknown;
       try {
         await startApp({ DB_PATH: ':memory:', ...env });
