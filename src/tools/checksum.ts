@@ -34,10 +34,17 @@ export function canonical(value: Row[number], kind: ColumnKind): string | null {
     case 'uuid':
       return String(value).toLowerCase();
     case 'datetime':
-      return new Date(value as number).toISOString();
+      return isoMicros(value as number);
     default:
       return String(value);
   }
+}
+
+/** Epoch microseconds → `2026-01-01T12:00:00.123456Z`, an instant PostgreSQL parses exactly. */
+export function isoMicros(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const rest = micros - ms * 1000;
+  return `${new Date(ms).toISOString().slice(0, -1)}${String(rest).padStart(3, '0')}Z`;
 }
 
 export interface TableSummary {

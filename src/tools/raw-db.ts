@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import type { Backend } from '../config/backend';
+import { isoMicros } from './checksum';
 import type { ColumnKind, TableSpec } from './table-specs';
 
 /**
  * One value in the tool's driver-neutral form: text/uuid as string, int as number, int64 as an exact
- * decimal string, datetime as epoch milliseconds, SQL NULL as null.
+ * decimal string, datetime as epoch microseconds (PostgreSQL's precision; SQLite rows written by
+ * MikroORM hold milliseconds), SQL NULL as null.
  */
 export type Value = string | number | null;
 export type Row = Value[];
@@ -144,9 +146,9 @@ function fromSqlite(v: unknown, kind: ColumnKind): Value {
     case 'int64':
       return String(v);
     case 'datetime':
-      if (typeof v === 'bigint' || typeof v === 'number') return Number(v);
-      // Rows written by other tools may hold ISO text; MikroORM writes epoch milliseconds.
-      return /^-?\d+$/.test(String(v)) ? Number(v) : Date.parse(String(v));
+      // MikroORM writes epoch milliseconds; rows written by other tools may hold ISO text.
+      if (typeof v === 'bigint' || typeof v === 'number') return Number(v) * 1000;
+      return /^-?\d+$/.test(String(v)) ? Number(v) * 1000 : Date.parse(String(v)) * 1000;
     default:
       return String(v);
   }
@@ -155,6 +157,9 @@ function fromSqlite(v: unknown, kind: ColumnKind): Value {
 function toSqlite(v: Value, kind: ColumnKind): unknown {
   if (v === null) return null;
   if (kind === 'int64') return BigInt(v);
+  // Sub-millisecond digits cannot be stored the way the app stores dates; they are not silently
+  // rounded away either: the verification pass compares microseconds and reports the table.
+  if (kind === 'datetime') return Math.floor((v as number) / 1000);
   return v;
 }
 
@@ -186,7 +191,7 @@ class PostgresRaw implements RawDb {
   }
 
   async readBatch(spec: TableSpec, after: Row | undefined, limit: number): Promise<Row[]> {
-    const cols = spec.columns.map((c) => this.quote(c.name)).join(', ');
+    const cols = spec.columns.map((c) => (c.kind === 'datetime' ? epochMicros(this.quote(c.name)) : this.quote(c.name))).join(', ');
     const order = spec.primaryKey.map((c) => this.quote(c)).join(', ');
     const where = after ? `where ${keysetWhere(spec, (s) => this.quote(s), 'pg')}` : '';
     const params = after ? pkValues(spec, after).map((v, i) => toPg(v, kindOfPk(spec, i))) : [];
@@ -243,6 +248,14 @@ class PostgresRaw implements RawDb {
   }
 }
 
+/**
+ * A timestamp as exact epoch microseconds, on any PostgreSQL version (before 14 `extract(epoch …)` is a
+ * double, which cannot hold today's epoch in microseconds exactly).
+ */
+function epochMicros(col: string): string {
+  return `(floor(extract(epoch from date_trunc('second', ${col})))::bigint * 1000000 + extract(microseconds from ${col})::bigint % 1000000)::text`;
+}
+
 function fromPg(v: unknown, kind: ColumnKind): Value {
   if (v === null || v === undefined) return null;
   switch (kind) {
@@ -251,7 +264,7 @@ function fromPg(v: unknown, kind: ColumnKind): Value {
     case 'int64':
       return String(v);
     case 'datetime':
-      return v instanceof Date ? v.getTime() : Date.parse(String(v));
+      return v instanceof Date ? v.getTime() * 1000 : Number(v);
     default:
       return String(v);
   }
@@ -259,6 +272,6 @@ function fromPg(v: unknown, kind: ColumnKind): Value {
 
 function toPg(v: Value, kind: ColumnKind): unknown {
   if (v === null) return null;
-  if (kind === 'datetime') return new Date(v as number).toISOString();
+  if (kind === 'datetime') return isoMicros(v as number);
   return v;
 }

@@ -174,6 +174,22 @@ describe(TITLE, function () {
     expect(existsSync(target)).to.equal(false);
   });
 
+  it('compares timestamps to the microsecond: a PostgreSQL value SQLite cannot hold is reported, not rounded', async () => {
+    const small = join(dir, 'small-micros.sqlite3');
+    await sqliteSource(small, SMALL_SEED);
+    const pg = await newPg('dbcopy_micros');
+    const quiet = { log: () => undefined, progress: { write: () => true } };
+    expect((await copyDatabase({ from: small, to: pg, ...quiet })).ok).to.equal(true);
+    await withRaw({ DATABASE_URL: pg }, (raw) =>
+      raw.query("update users set created_at = created_at + interval '1 microsecond' where username = 'user0'"),
+    );
+    const pgCopy = await newPg('dbcopy_micros_pg');
+    expect((await copyDatabase({ from: pg, to: pgCopy, ...quiet })).ok, 'PostgreSQL → PostgreSQL keeps microseconds').to.equal(true);
+    const report = await copyDatabase({ from: pg, to: join(dir, 'micros-back.sqlite3'), ...quiet });
+    expect(report.ok).to.equal(false);
+    expect(report.tables.filter((t) => !t.ok).map((t) => t.table)).to.deep.equal(['users']);
+  });
+
   it('exits non-zero on a checksum mismatch and leaves the marker in place', async () => {
     const small = join(dir, 'small-mismatch.sqlite3');
     await sqliteSource(small, SMALL_SEED);

@@ -83,7 +83,13 @@ export function seedRows(size: SeedSize): Record<(typeof SEED_ORDER)[number], Ro
       subscriptions.push([`auth${i}x${s}`.padEnd(22, 'A'), BASE_MS + i, `https://fcm.googleapis.com/fcm/send/tok${i}x${s}`, uuid(`sub${i}x${s}`), `BP${i}x${s}`.padEnd(87, 'k'), BASE_MS + i, uuid(`user${i}`)]);
     }
   }
-  return { users, roles, role_permissions: permissions, role_assignments: assignments, contracts, push_subscriptions: subscriptions };
+  const tables = { users, roles, role_permissions: permissions, role_assignments: assignments, contracts, push_subscriptions: subscriptions };
+  // Timestamps above are in milliseconds (what the app writes); the tool's Value form is microseconds.
+  for (const table of SEED_ORDER) {
+    const kinds = SEED_SPECS[table].columns.map((c) => c.kind);
+    for (const row of tables[table]) kinds.forEach((kind, i) => kind === 'datetime' && row[i] !== null && (row[i] = (row[i] as number) * 1000));
+  }
+  return tables;
 }
 
 export async function seed(db: RawDb, size: SeedSize, batch = 5000): Promise<Record<string, number>> {
