@@ -48,6 +48,8 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof CopyError) {
       process.stderr.write(`db:copy refused [${error.code}]: ${error.message}\n`);
+      // An operator runs this by hand: the underlying reason (e.g. "database … does not exist") helps.
+      if (error.cause instanceof Error) process.stderr.write(`  cause: ${error.cause.message}\n`);
       return error.kind === 'unavailable' ? 3 : 2;
     }
     // Unexpected: the operator runs this by hand, so the cause (driver text included) is useful here.
