@@ -1,0 +1,174 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { type ContractDeskOrm, initOrm } from '../src/config/orm-config';
+import { type Dataset, concurrentSchedule } from './data';
+import { RawSqlite } from './impl/raw-sqlite';
+import { RawPg } from './impl/raw-pg';
+import { PlainOrm, ServicesImpl } from './impl/orm';
+import { type AttemptTally, type Impl, type ImplName, runQueues } from './impl/types';
+
+const quiet = () => undefined;
+
+/** One database under test: the three variants, plus an untimed side channel for resets and checks. */
+export interface DialectContext {
+  dialect: 'sqlite' | 'postgresql';
+  impls: Record<ImplName, Impl>;
+  settings: Record<string, string>;
+  /** How W5 runs here, for the report. */
+  w5Shape: string;
+  reset(): Promise<void>;
+  scalar(sql: string): Promise<string>;
+  w5(impl: ImplName, ids: string[]): Promise<AttemptTally>;
+  close(): Promise<void>;
+}
+
+async function migrated(env: Record<string, string>): Promise<ContractDeskOrm> {
+  const orm = await initOrm({ env, log: quiet });
+  await orm.getMigrator().up();
+  return orm;
+}
+
+const WORKER = join(__dirname, `w5-worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
+
+export async function sqliteContext(processes: number): Promise<DialectContext> {
+  const dir = mkdtempSync(join(tmpdir(), 'contractdesk-bench-'));
+  const path = join(dir, 'bench.sqlite3');
+  const env = { DB_PATH: path };
+  const plainOrm = await migrated(env);
+  const raw = new RawSqlite(path);
+  const impls: Record<ImplName, Impl> = { raw, plain: new PlainOrm(plainOrm), services: new ServicesImpl(await initOrm({ env, log: quiet })) };
+  const execArgv = __filename.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [];
+  const workers: ChildProcess[] = [];
+  await Promise.all(
+    Array.from({ length: processes }, () => {
+      const child = fork(WORKER, [path], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      workers.push(child);
+      return new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`W5 worker exited early (${code})`)));
+      });
+    }),
+  );
+  const pragma = (name: string) => String(raw.db.pragma(name, { simple: true }));
+  const settings = {
+    sqlite: String(raw.db.prepare('select sqlite_version() v').pluck().get()),
+    file: 'temp file (os.tmpdir), WAL',
+    journal_mode: pragma('journal_mode'),
+    synchronous: pragma('synchronous') === '1' ? 'NORMAL (1)' : pragma('synchronous'),
+    busy_timeout: pragma('busy_timeout'),
+    'ORM pool': '1 connection per ORM (app config)',
+  };
+  return {
+    dialect: 'sqlite',
+    impls,
+    settings,
+    w5Shape: `${processes} OS processes, each its own connection(s)`,
+    async reset() {
+      raw.reset();
+      raw.db.pragma('wal_checkpoint(TRUNCATE)');
+    },
+    async scalar(sql) {
+      return String(raw.db.prepare(sql).pluck().get());
+    },
+    async w5(impl, ids) {
+      const queues = concurrentSchedule(ids, processes);
+      const tallies = await Promise.all(
+        workers.map(
+          (child, k) =>
+            new Promise<AttemptTally>((resolve) => {
+              child.once('message', (m: { tally: AttemptTally }) => resolve(m.tally));
+              child.send({ cmd: 'run', impl, queue: queues[k] });
+            }),
+        ),
+      );
+      return tallies.reduce((a, t) => ({ ok: a.ok + t.ok, conflicts: a.conflicts + t.conflicts, errors: a.errors.concat(t.errors) }));
+    },
+    async close() {
+      await Promise.all(
+        workers.map((child) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send({ cmd: 'exit' })))),
+      );
+      for (const impl of Object.values(impls)) await impl.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Admin URL of the server: BENCH_PG_ADMIN_URL, else DATABASE_URL's server, else the local one. */
+export function pgAdminUrl(env = process.env): string {
+  if (env.BENCH_PG_ADMIN_URL) return env.BENCH_PG_ADMIN_URL;
+  if (env.DATABASE_URL && /^postgres(ql)?:\/\//i.test(env.DATABASE_URL)) {
+    const u = new URL(env.DATABASE_URL);
+    u.pathname = '/postgres';
+    return u.toString();
+  }
+  return 'postgresql://postgres@127.0.0.1:5432/postgres';
+}
+
+export async function postgresContext(clients: number): Promise<DialectContext> {
+  const adminUrl = pgAdminUrl();
+  const name = `contractdesk_test_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+    await c.connect();
+    try {
+      return await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`create database "${name}"`);
+  const dropDb = () => admin(`drop database if exists "${name}" with (force)`);
+  const onSignal = () => void dropDb().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  try {
+    const u = new URL(adminUrl);
+    u.pathname = `/${name}`;
+    const url = u.toString();
+    const env = { DATABASE_URL: url, DB_POOL_MAX: String(clients) };
+    const plainOrm = await migrated(env);
+    const side = new Client({ connectionString: url });
+    await side.connect();
+    const impls: Record<ImplName, Impl> = {
+      raw: new RawPg(url, clients),
+      plain: new PlainOrm(plainOrm),
+      services: new ServicesImpl(await initOrm({ env, log: quiet })),
+    };
+    const show = async (s: string) => String((await side.query(`show ${s}`)).rows[0][s]);
+    const settings: Record<string, string> = {
+      server: String((await side.query('select version() v')).rows[0].v).split(' on ')[0],
+      connection: 'TCP loopback 127.0.0.1 (or DATABASE_URL server)',
+      pool: `${clients} connections (raw pg.Pool and each ORM's knex pool)`,
+    };
+    for (const s of ['shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'default_transaction_isolation']) settings[s] = await show(s);
+    return {
+      dialect: 'postgresql',
+      impls,
+      settings,
+      w5Shape: `${clients} concurrent clients in one process (async), pool of ${clients}`,
+      async reset() {
+        await side.query('truncate contracts, users cascade');
+      },
+      async scalar(sql) {
+        return String(Object.values((await side.query(sql)).rows[0])[0]);
+      },
+      async w5(impl, ids) {
+        return runQueues(impls[impl], concurrentSchedule(ids, clients));
+      },
+      async close() {
+        for (const impl of Object.values(impls)) await impl.close();
+        await side.end();
+        await dropDb();
+        process.removeListener('SIGINT', onSignal);
+      },
+    };
+  } catch (error) {
+    await dropDb().catch(() => undefined);
+    throw error;
+  }
+}
+
+export type { Dataset };

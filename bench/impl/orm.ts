@@ -1,0 +1,126 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import { OptimisticLockError } from '@mikro-orm/core';
+import type { ContractDeskOrm } from '../../src/config/orm-config';
+import { Contract } from '../../src/entities/contract.entity';
+import { User } from '../../src/entities/user.entity';
+import { ContractService } from '../../src/services/contract.service';
+import { UnitOfWork } from '../../src/services/unit-of-work';
+import { DomainError } from '../../src/errors/domain-error';
+import { ContractStatus } from '../../src/domain/contract-status';
+import type { Dataset } from '../data';
+import type { Impl, ReadResult } from './types';
+
+/** Builds the entities of a dataset through their validating constructors (both ORM variants do this). */
+function entitiesOf(data: Dataset): { users: User[]; contracts: Contract[] } {
+  const users = new Map<string, User>();
+  for (const u of data.users) {
+    const user = new User({ username: u.username, email: u.email, role: u.role });
+    user.id = u.id;
+    user.createdAt = u.createdAt;
+    users.set(u.id, user);
+  }
+  const contracts = data.contracts.map((c) => {
+    const contract = new Contract({ title: c.title, client: users.get(c.clientId)!, freelancer: users.get(c.freelancerId)!, amount: c.amount });
+    contract.id = c.id;
+    contract.createdAt = c.createdAt;
+    contract.updatedAt = c.createdAt;
+    return contract;
+  });
+  return { users: [...users.values()], contracts };
+}
+
+class VersionMismatch extends Error {}
+
+/** Idiomatic MikroORM 6 as the docs show it: a fork per request, findOne, entity methods, flush. */
+export class PlainOrm implements Impl {
+  readonly name = 'plain' as const;
+
+  constructor(readonly orm: ContractDeskOrm) {}
+
+  async w1(data: Dataset): Promise<void> {
+    const { users, contracts } = entitiesOf(data);
+    await this.orm.em.fork().transactional(async (em) => {
+      em.persist(users);
+      em.persist(contracts);
+      await em.flush();
+    });
+  }
+
+  async w2(ids: string[]): Promise<ReadResult[]> {
+    const out: ReadResult[] = [];
+    for (const id of ids) out.push((await this.orm.em.fork().findOne(Contract, { id }))!);
+    return out;
+  }
+
+  async transition(id: string): Promise<number | 'conflict'> {
+    try {
+      return await this.orm.em.fork().transactional(async (em) => {
+        const contract = await em.findOneOrFail(Contract, { id });
+        if (contract.version !== 1) throw new VersionMismatch();
+        contract.transitionTo(ContractStatus.Active);
+        await em.flush();
+        return contract.version;
+      });
+    } catch (error) {
+      if (error instanceof VersionMismatch || error instanceof OptimisticLockError) return 'conflict';
+      throw error;
+    }
+  }
+
+  async list(clientId: string, limit: number): Promise<string[]> {
+    const rows = await this.orm.em.fork().find(Contract, { client: clientId }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
+    return rows.map((c) => c.id);
+  }
+
+  async close(): Promise<void> {
+    await this.orm.close();
+  }
+}
+
+/**
+ * Our services, one long-lived ContractService per process as an app would hold it. W1 has no service
+ * of its own (services create one contract per transaction), so it goes through the same UnitOfWork
+ * the services use, with the same validating entity constructors.
+ */
+export class ServicesImpl implements Impl {
+  readonly name = 'services' as const;
+  readonly contracts: ContractService;
+  private readonly uow: UnitOfWork;
+
+  constructor(readonly orm: ContractDeskOrm) {
+    this.contracts = new ContractService(orm.em as EntityManager);
+    this.uow = new UnitOfWork(orm.em as EntityManager);
+  }
+
+  async w1(data: Dataset): Promise<void> {
+    const { users, contracts } = entitiesOf(data);
+    await this.uow.write(async (em) => {
+      em.persist(users);
+      em.persist(contracts);
+      await em.flush();
+    });
+  }
+
+  async w2(ids: string[]): Promise<ReadResult[]> {
+    const out: ReadResult[] = [];
+    for (const id of ids) out.push(await this.contracts.get(id));
+    return out;
+  }
+
+  async transition(id: string): Promise<number | 'conflict'> {
+    try {
+      return (await this.contracts.transition(id, { to: 'active', expectedVersion: 1 })).version;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'CONTRACT.VERSION_CONFLICT') return 'conflict';
+      throw error;
+    }
+  }
+
+  async list(clientId: string, limit: number): Promise<string[]> {
+    return (await this.contracts.listForClient(clientId, { limit })).map((c) => c.id);
+  }
+
+  async close(): Promise<void> {
+    await this.orm.close();
+  }
+}

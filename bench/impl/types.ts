@@ -1,0 +1,55 @@
+import type { Dataset } from '../data';
+
+export type ImplName = 'raw' | 'plain' | 'services';
+export const IMPLS: readonly ImplName[] = ['raw', 'plain', 'services'];
+
+/** What a W2 read must return; a Contract entity has this shape, raw rows are mapped to it. */
+export interface ReadResult {
+  id: string;
+  title: string;
+  amount: bigint;
+  version: number;
+  status: string;
+  createdAt: Date;
+}
+
+export interface AttemptTally {
+  ok: number;
+  conflicts: number;
+  errors: string[];
+}
+
+/** One way of doing the workloads against one database. Results are returned so the round can check them. */
+export interface Impl {
+  readonly name: ImplName;
+  /** W1: all users and contracts of the dataset in one transaction. */
+  w1(data: Dataset): Promise<void>;
+  /** W2: one point read per id, in order. */
+  w2(ids: string[]): Promise<ReadResult[]>;
+  /** W3 (and W5): draft → active with expectedVersion 1, each its own transaction; the new version. */
+  transition(id: string): Promise<number | 'conflict'>;
+  /** W4: a client's contracts, newest first (id breaks ties), `limit` rows; their ids. */
+  list(clientId: string, limit: number): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Runs queues concurrently in this process (W5 on PostgreSQL). */
+export async function runQueues(impl: Impl, queues: string[][]): Promise<AttemptTally> {
+  const tally: AttemptTally = { ok: 0, conflicts: 0, errors: [] };
+  await Promise.all(queues.map((q) => runQueue(impl, q, tally)));
+  return tally;
+}
+
+export async function runQueue(impl: Impl, queue: string[], tally: AttemptTally = { ok: 0, conflicts: 0, errors: [] }): Promise<AttemptTally> {
+  for (const id of queue) {
+    try {
+      const r = await impl.transition(id);
+      if (r === 'conflict') tally.conflicts++;
+      else if (r === 2) tally.ok++;
+      else tally.errors.push(`unexpected version ${r}`);
+    } catch (error) {
+      tally.errors.push(String((error as Error)?.message ?? error).slice(0, 200));
+    }
+  }
+  return tally;
+}

@@ -1,0 +1,115 @@
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../src/config/paths';
+import { generate, sizes } from './data';
+import { type DialectContext, postgresContext, sqliteContext } from './context';
+import { IMPLS, type ImplName } from './impl/types';
+import { type Measurement, WORKLOADS, type WorkloadName, runRound } from './workloads';
+import { type MemoryReport, memoryCheck } from './memory';
+import { type Cell, environment, renderReport } from './report';
+
+/**
+ * `npm run bench`: the same workloads on the same data through the raw driver, plain MikroORM and our
+ * services, on SQLite and PostgreSQL, in interleaved rounds. Writes bench/RESULTS.md.
+ *
+ * Env: BENCH_ROUNDS (default 5, plus BENCH_WARMUP=1 untimed), BENCH_SCALE (default 1), BENCH_DIALECTS
+ * (sqlite,postgresql), BENCH_IMPLS (raw,plain,services), BENCH_WORKLOADS (W1..W5), BENCH_MEM_READS
+ * (100000; 0 skips the heap check), BENCH_OUT (where the report goes; default bench/RESULTS.md).
+ */
+async function main(): Promise<void> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  const warmup = Number(process.env.BENCH_WARMUP ?? 1);
+  const scale = Number(process.env.BENCH_SCALE ?? 1);
+  const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
+  const impls = (process.env.BENCH_IMPLS?.split(',') as ImplName[] | undefined) ?? [...IMPLS];
+  const only = new Set((process.env.BENCH_WORKLOADS?.split(',') as WorkloadName[] | undefined) ?? WORKLOADS);
+  const memReads = Number(process.env.BENCH_MEM_READS ?? 100_000);
+  const out = process.env.BENCH_OUT ?? join(projectRoot, 'bench', 'RESULTS.md');
+  const data = generate(sizes(scale));
+  const warmData = generate(sizes(Math.min(scale, 0.1)));
+  const started = Date.now();
+  const env = await environment();
+  log(`bench: ${rounds} rounds (+${warmup} warm-up), scale ${scale}, ${dialects.join('+')}, ${impls.join('/')}; load ${env.loadBefore}`);
+
+  const contexts: DialectContext[] = [];
+  const unavailable: string[] = [];
+  try {
+    if (dialects.includes('sqlite')) contexts.push(await sqliteContext(4));
+    if (dialects.includes('postgresql')) {
+      try {
+        contexts.push(await postgresContext(16));
+      } catch (error) {
+        if (process.env.CI === 'true' && process.env.BENCH_REQUIRE_PG === 'true') throw error;
+        unavailable.push(`PostgreSQL skipped: ${(error as Error).message}`);
+        log(unavailable[unavailable.length - 1]);
+      }
+    }
+    // samples[dialect][workload][impl] = ops/s per measured round
+    const samples = new Map<string, Map<WorkloadName, Map<ImplName, number[]>>>();
+    const notes = new Map<string, string[]>();
+    const cpu = new Map<string, number[]>();
+    for (let round = 0; round < warmup + rounds; round++) {
+      for (const ctx of contexts) {
+        for (const impl of impls) {
+          // Warm-up (JIT) on a tenth of the data, so it costs little.
+          const result = await runRound(ctx, impl, round < warmup ? warmData : data, only);
+          const tag = round < warmup ? 'warm-up' : `round ${round - warmup + 1}`;
+          log(`${tag} ${ctx.dialect.padEnd(10)} ${impl.padEnd(8)} ${fmtRound(result)}`);
+          if (round < warmup) continue;
+          for (const [w, m] of Object.entries(result) as Array<[WorkloadName, Measurement]>) {
+            const byW = samples.get(ctx.dialect) ?? samples.set(ctx.dialect, new Map()).get(ctx.dialect)!;
+            const byImpl = byW.get(w) ?? byW.set(w, new Map()).get(w)!;
+            (byImpl.get(impl) ?? byImpl.set(impl, []).get(impl)!).push(m.ops);
+            if (m.cpuUs !== undefined) (cpu.get(`${ctx.dialect}/${w}/${impl}`) ?? cpu.set(`${ctx.dialect}/${w}/${impl}`, []).get(`${ctx.dialect}/${w}/${impl}`)!).push(m.cpuUs);
+            if (m.note) (notes.get(`${ctx.dialect}/${w}/${impl}`) ?? notes.set(`${ctx.dialect}/${w}/${impl}`, []).get(`${ctx.dialect}/${w}/${impl}`)!).push(m.note);
+          }
+        }
+      }
+    }
+    const memory: MemoryReport[] = [];
+    if (memReads > 0 && impls.includes('services')) {
+      for (const ctx of contexts) {
+        memory.push(await memoryCheck(ctx, data, memReads));
+        log(`memory ${ctx.dialect}: ${JSON.stringify(memory[memory.length - 1])}`);
+      }
+    }
+    const cells: Cell[] = [];
+    for (const [dialect, byW] of samples) {
+      for (const [workload, byImpl] of byW) {
+        const raw = byImpl.get('raw');
+        for (const [impl, values] of byImpl) {
+          const ratios = raw ? values.map((v, i) => v / raw[i]) : [];
+          cells.push({ dialect, workload, impl, values, ratios, notes: notes.get(`${dialect}/${workload}/${impl}`) ?? [], cpuUs: cpu.get(`${dialect}/${workload}/${impl}`) ?? [] });
+        }
+      }
+    }
+    env.loadAfter = loadavg();
+    const contextsInfo = contexts.map((c) => ({ dialect: c.dialect, settings: c.settings, w5Shape: c.w5Shape }));
+    const report = renderReport({ cells, memory, env, contexts: contextsInfo, rounds, warmup, scale, sizes: data.sizes, seconds: (Date.now() - started) / 1000, unavailable });
+    writeFileSync(out, report);
+    log(`\n${report}\nwritten to ${out}`);
+  } finally {
+    for (const ctx of contexts) await ctx.close().catch((e) => log(`close ${ctx.dialect}: ${e}`));
+  }
+}
+
+function loadavg(): string {
+  return require('node:os')
+    .loadavg()
+    .map((x: number) => x.toFixed(2))
+    .join(' ');
+}
+
+function fmtRound(r: Partial<Record<WorkloadName, Measurement>>): string {
+  return (Object.entries(r) as Array<[WorkloadName, Measurement]>).map(([w, m]) => `${w} ${m.ops.toFixed(0).padStart(7)}/s`).join('  ');
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error?.stack ?? error}\n`);
+  process.exit(1);
+});
