@@ -123,7 +123,6 @@ describeEachDialect(
       const crossedIncrements = (a: string, b: string, meet: () => Promise<void>, firstAttemptOnly: { attempt: number }) => {
         const tx = (first: string, second: string) => (em: Em) =>
           (async () => {
-            await em.execute(`set local deadlock_timeout = '100ms'`);
             await increment(em, first);
             if (firstAttemptOnly.attempt === 1) await meet();
             await increment(em, second);
@@ -211,9 +210,9 @@ describeEachDialect(
             ),
           ),
         );
-        expect(failures).to.have.length(1);
-        expectContention(failures[0]);
-        // Serial order X then Y: X sets its row to 31, Y then sees 31 + other and sets its own to that + 1.
+        // At least one victim; a retry that starts before the winner committed can conflict once more.
+        expect(failures).to.have.length.greaterThan(0);
+        failures.forEach((e) => expectContention(e));
         // a first: a = 31, then b = 31 + 20 + 1 = 52; b first: b = 31, then a = 10 + 31 + 1 = 42.
         expect((await amounts(ids)).map(String).sort().join()).to.be.oneOf(['31,52', '31,42']);
       });
