@@ -19,16 +19,53 @@ const SqliteTransaction: new (...args: any[]) => any = knexRequire('knex/lib/dia
 /**
  * SQLite's plain BEGIN is DEFERRED: a transaction that reads and then writes must upgrade its lock
  * and gets SQLITE_BUSY at once (the busy handler is skipped where waiting could deadlock). Taking the
- * write lock up front with BEGIN IMMEDIATE makes a second writer wait for `busy_timeout` instead.
+ * write lock up front with BEGIN IMMEDIATE makes a second writer wait instead.
+ *
+ * The wait happens here, asynchronously, rather than in SQLite's busy handler: better-sqlite3 is
+ * synchronous, so a busy handler would freeze the whole Node process (every request, every timer) for
+ * up to busy_timeout while another process holds the lock. We try BEGIN IMMEDIATE without waiting and
+ * retry after short jittered sleeps until busy_timeout has passed; then the caller gets SQLITE_BUSY,
+ * which surfaces as the retryable DB.CONTENTION.
  * Read-only transactions (`readOnly: true`) stay DEFERRED so WAL readers never queue behind writers.
  */
 class ImmediateTransaction extends SqliteTransaction {
-  begin(conn: unknown): Promise<unknown> {
-    // Not this.query(): it swallows a failed BEGIN (only marking the transaction finished), so a writer
-    // whose busy_timeout ran out would get "Transaction query already complete" at its first statement
-    // instead of SQLITE_BUSY. Rejecting here fails the transaction itself with the real error.
-    return this.trxClient.query(conn, this.readOnly ? 'BEGIN DEFERRED;' : 'BEGIN IMMEDIATE;');
+  async begin(conn: RawSqlite): Promise<void> {
+    if (this.readOnly) {
+      await this.trxClient.query(conn, 'BEGIN DEFERRED;');
+      return;
+    }
+    const busyTimeoutMs: number = this.client.connectionSettings.pragmas?.busyTimeoutMs ?? 5000;
+    const deadline = Date.now() + busyTimeoutMs;
+    conn.pragma('busy_timeout = 0');
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          conn.exec('BEGIN IMMEDIATE');
+          return;
+        } catch (error) {
+          if (!isBusy(error) || Date.now() >= deadline) throw error;
+          const backoff = Math.min(25, 2 ** Math.min(attempt, 5));
+          await sleep(1 + Math.random() * backoff);
+        }
+      }
+    } finally {
+      conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    }
   }
+}
+
+interface RawSqlite {
+  pragma(source: string): unknown;
+  exec(source: string): unknown;
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 class ContractDeskSqliteDialect extends (BetterSqliteKnexDialect as unknown as new (...args: any[]) => any) {
