@@ -2,7 +2,13 @@ import { Contract } from '../entities/contract.entity';
 import { User } from '../entities/user.entity';
 import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
-import { type Em, UnitOfWork } from './unit-of-work';
+import { type Em, LeanQuery, UnitOfWork } from './unit-of-work';
+
+// Hot reads as lean queries (SQL written once, rows mapped by em.map into the operation's fork).
+const BY_ID = new LeanQuery(Contract, (col) => `${col('id')} = ?`);
+const NEWEST_FIRST = (side: 'client' | 'freelancer') =>
+  new LeanQuery(Contract, (col) => `${col(side)} = ? order by ${col('createdAt')} desc, ${col('id')} desc limit ?`);
+const LIST_BY = { client: NEWEST_FIRST('client'), freelancer: NEWEST_FIRST('freelancer') };
 
 export interface CreateContractInput {
   title: unknown;
@@ -49,7 +55,7 @@ export class ContractService {
   get(id: unknown): Promise<Contract> {
     const contractId = validate.uuid('id', id);
     return this.uow.read(async (em) => {
-      const contract = await em.findOne(Contract, { id: contractId });
+      const contract = await BY_ID.findOne(em, [contractId]);
       if (!contract) throw NotFoundError.contract(contractId);
       return contract;
     });
@@ -121,7 +127,7 @@ export class ContractService {
   }
 
   private listFor(side: 'client' | 'freelancer', userId: string, limit: number): Promise<Contract[]> {
-    return this.uow.read((em) => em.find(Contract, { [side]: userId }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit }));
+    return this.uow.read((em) => LIST_BY[side].find(em, [userId, limit]));
   }
 
   /**
@@ -134,7 +140,7 @@ export class ContractService {
     const expected = validate.integer('expectedVersion', expectedVersion, 1, 2_147_483_647);
     try {
       return await this.uow.write(async (em) => {
-        const contract = await em.findOne(Contract, { id: contractId });
+        const contract = await BY_ID.findOne(em, [contractId]);
         if (!contract) throw NotFoundError.contract(contractId);
         if (contract.version !== expected) throw ConflictError.versionConflict(contractId, expected, contract.version);
         apply(contract);
