@@ -61,12 +61,14 @@ export class ContractService {
     });
   }
 
-  listForClient(clientId: unknown, options: { limit?: unknown } = {}): Promise<Contract[]> {
-    return this.listFor('client', validate.uuid('clientId', clientId), validate.listLimit(options.limit));
+  async listForClient(clientId: unknown, options: { limit?: unknown } = {}): Promise<Contract[]> {
+    const { limit } = validate.record<{ limit?: unknown }>('options', options);
+    return this.listFor('client', validate.uuid('clientId', clientId), validate.listLimit(limit));
   }
 
-  listForFreelancer(freelancerId: unknown, options: { limit?: unknown } = {}): Promise<Contract[]> {
-    return this.listFor('freelancer', validate.uuid('freelancerId', freelancerId), validate.listLimit(options.limit));
+  async listForFreelancer(freelancerId: unknown, options: { limit?: unknown } = {}): Promise<Contract[]> {
+    const { limit } = validate.record<{ limit?: unknown }>('options', options);
+    return this.listFor('freelancer', validate.uuid('freelancerId', freelancerId), validate.listLimit(limit));
   }
 
   async transition(id: unknown, change: VersionedChange & { to: unknown }): Promise<Contract> {

@@ -37,9 +37,10 @@ export class UserService {
   }
 
   /** Newest first; `id` breaks ties so pages are stable. */
-  list(options: { limit?: unknown; offset?: unknown } = {}): Promise<User[]> {
-    const limit = validate.listLimit(options.limit);
-    const offset = options.offset === undefined ? 0 : validate.integer('offset', options.offset, 0, 1_000_000);
+  async list(options: { limit?: unknown; offset?: unknown } = {}): Promise<User[]> {
+    const page = validate.record<{ limit?: unknown; offset?: unknown }>('options', options);
+    const limit = validate.listLimit(page.limit);
+    const offset = page.offset === undefined ? 0 : validate.integer('offset', page.offset, 0, 1_000_000);
     return this.uow.read((em) => em.find(User, {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset }));
   }
 

@@ -84,3 +84,13 @@ describeEachDialect('UserService', (db) => {
     }
   });
 });
+
+describeEachDialect('list options', (db) => {
+  it('a non-object options argument is a validation error, not a TypeError', async () => {
+    await expectDomainError(new UserService(db.em()).list(null as never), 'VALIDATION.TYPE');
+    await expectDomainError(
+      new ContractService(db.em()).listForClient('7b7c1b1e-8f0e-4f4e-9a51-2a7d0c3c9f00', null as never),
+      'VALIDATION.TYPE',
+    );
+  });
+});
