@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Options } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { type ContractDeskOrm, type Dialect, initOrm } from '../../src/config/orm-config';
+import { type ContractDeskOrm, type Dialect, createConfig, initOrm } from '../../src/config/orm-config';
 import { assertTestDatabase, createTestDatabase, databaseUrl, dropTestDatabase, postgresUnavailableReason } from './postgres';
 import { recordSkippedPostgres } from './root-hooks';
 
@@ -77,7 +77,9 @@ export function describeEachDialect(title: string, body: (db: TestDb) => void, o
         } else {
           state.env = { DB_PATH: ':memory:' };
         }
-        state.orm = await initOrm({ env: state.env, log: quiet });
+        // Migrator progress lines would drown the test report; failures still throw.
+        const migrations = { ...createConfig(state.env).migrations, silent: true };
+        state.orm = await initOrm({ env: state.env, log: quiet, options: { migrations } });
         if (options.migrate !== false) await state.orm.migrator.up();
       });
 
