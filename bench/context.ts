@@ -22,7 +22,8 @@ export interface DialectContext {
   w5Shape: string;
   reset(): Promise<void>;
   scalar(sql: string): Promise<string>;
-  w5(impl: ImplName, ids: string[]): Promise<AttemptTally>;
+  /** W5 over `ids`; no client starts a new attempt after `until` (epoch ms). */
+  w5(impl: ImplName, ids: string[], until: number): Promise<AttemptTally>;
   close(): Promise<void>;
 }
 
@@ -74,14 +75,14 @@ export async function sqliteContext(processes: number): Promise<DialectContext> 
     async scalar(sql) {
       return String(raw.db.prepare(sql).pluck().get());
     },
-    async w5(impl, ids) {
+    async w5(impl, ids, until) {
       const queues = concurrentSchedule(ids, processes);
       const tallies = await Promise.all(
         workers.map(
           (child, k) =>
             new Promise<AttemptTally>((resolve) => {
               child.once('message', (m: { tally: AttemptTally }) => resolve(m.tally));
-              child.send({ cmd: 'run', impl, queue: queues[k] });
+              child.send({ cmd: 'run', impl, queue: queues[k], until });
             }),
         ),
       );
@@ -155,8 +156,8 @@ export async function postgresContext(clients: number): Promise<DialectContext> 
       async scalar(sql) {
         return String(Object.values((await side.query(sql)).rows[0])[0]);
       },
-      async w5(impl, ids) {
-        return runQueues(impls[impl], concurrentSchedule(ids, clients));
+      async w5(impl, ids, until) {
+        return runQueues(impls[impl], concurrentSchedule(ids, clients), until);
       },
       async close() {
         for (const impl of Object.values(impls)) await impl.close();

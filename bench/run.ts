@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/config/paths';
 import { generate, sizes } from './data';
@@ -15,7 +15,7 @@ import { type Cell, environment, renderReport } from './report';
  *
  * Env: BENCH_ROUNDS (default 5, plus BENCH_WARMUP=1 untimed), BENCH_SCALE (default 1), BENCH_DIALECTS
  * (sqlite,postgresql), BENCH_IMPLS (raw,plain,services), BENCH_WORKLOADS (W1..W5), BENCH_MEM_READS
- * (100000; 0 skips the heap check), BENCH_OUT (where the report goes; default bench/RESULTS.md).
+ * (100000; 0 skips the heap check), BENCH_CELL_SECONDS (2: budget per timed loop), BENCH_OUT (where the report goes; default bench/RESULTS.md).
  */
 async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const impls = (process.env.BENCH_IMPLS?.split(',') as ImplName[] | undefined) ?? [...IMPLS];
   const only = new Set((process.env.BENCH_WORKLOADS?.split(',') as WorkloadName[] | undefined) ?? WORKLOADS);
   const memReads = Number(process.env.BENCH_MEM_READS ?? 100_000);
+  const cellSeconds = Number(process.env.BENCH_CELL_SECONDS ?? 2);
   const out = process.env.BENCH_OUT ?? join(projectRoot, 'bench', 'RESULTS.md');
   const data = generate(sizes(scale));
   const warmData = generate(sizes(Math.min(scale, 0.1)));
@@ -49,11 +50,12 @@ async function main(): Promise<void> {
     const samples = new Map<string, Map<WorkloadName, Map<ImplName, number[]>>>();
     const notes = new Map<string, string[]>();
     const cpu = new Map<string, number[]>();
+    const counts = new Map<string, number[]>();
     for (let round = 0; round < warmup + rounds; round++) {
       for (const ctx of contexts) {
         for (const impl of impls) {
           // Warm-up (JIT) on a tenth of the data, so it costs little.
-          const result = await runRound(ctx, impl, round < warmup ? warmData : data, only);
+          const result = await runRound(ctx, impl, round < warmup ? warmData : data, only, cellSeconds);
           const tag = round < warmup ? 'warm-up' : `round ${round - warmup + 1}`;
           log(`${tag} ${ctx.dialect.padEnd(10)} ${impl.padEnd(8)} ${fmtRound(result)}`);
           if (round < warmup) continue;
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
             const byImpl = byW.get(w) ?? byW.set(w, new Map()).get(w)!;
             (byImpl.get(impl) ?? byImpl.set(impl, []).get(impl)!).push(m.ops);
             if (m.cpuUs !== undefined) (cpu.get(`${ctx.dialect}/${w}/${impl}`) ?? cpu.set(`${ctx.dialect}/${w}/${impl}`, []).get(`${ctx.dialect}/${w}/${impl}`)!).push(m.cpuUs);
+            if (m.count !== undefined) (counts.get(`${ctx.dialect}/${w}/${impl}`) ?? counts.set(`${ctx.dialect}/${w}/${impl}`, []).get(`${ctx.dialect}/${w}/${impl}`)!).push(m.count);
             if (m.note) (notes.get(`${ctx.dialect}/${w}/${impl}`) ?? notes.set(`${ctx.dialect}/${w}/${impl}`, []).get(`${ctx.dialect}/${w}/${impl}`)!).push(m.note);
           }
         }
@@ -80,18 +83,23 @@ async function main(): Promise<void> {
         const raw = byImpl.get('raw');
         for (const [impl, values] of byImpl) {
           const ratios = raw ? values.map((v, i) => v / raw[i]) : [];
-          cells.push({ dialect, workload, impl, values, ratios, notes: notes.get(`${dialect}/${workload}/${impl}`) ?? [], cpuUs: cpu.get(`${dialect}/${workload}/${impl}`) ?? [] });
+          cells.push({ dialect, workload, impl, values, ratios, notes: notes.get(`${dialect}/${workload}/${impl}`) ?? [], cpuUs: cpu.get(`${dialect}/${workload}/${impl}`) ?? [], counts: counts.get(`${dialect}/${workload}/${impl}`) ?? [] });
         }
       }
     }
     env.loadAfter = loadavg();
     const contextsInfo = contexts.map((c) => ({ dialect: c.dialect, settings: c.settings, w5Shape: c.w5Shape }));
-    const report = renderReport({ cells, memory, env, contexts: contextsInfo, rounds, warmup, scale, sizes: data.sizes, seconds: (Date.now() - started) / 1000, unavailable });
+    const report = renderReport({ cells, memory, env, contexts: contextsInfo, rounds, warmup, scale, cellSeconds, sizes: data.sizes, seconds: (Date.now() - started) / 1000, unavailable, analysis: readAnalysis() });
     writeFileSync(out, report);
     log(`\n${report}\nwritten to ${out}`);
   } finally {
     for (const ctx of contexts) await ctx.close().catch((e) => log(`close ${ctx.dialect}: ${e}`));
   }
+}
+
+function readAnalysis(): string | undefined {
+  const file = join(projectRoot, 'bench', 'analysis.md');
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 function loadavg(): string {

@@ -8,7 +8,7 @@ import { type Impl, type ImplName, runQueue } from './impl/types';
  * One OS process of W5 on SQLite. It opens all three variants on the database file given by the parent,
  * says "ready", then runs each queue it is sent and answers with its tally. Start-up is never timed.
  */
-type Command = { cmd: 'run'; impl: ImplName; queue: string[] } | { cmd: 'exit' };
+type Command = { cmd: 'run'; impl: ImplName; queue: string[]; until: number } | { cmd: 'exit' };
 
 async function main(): Promise<void> {
   const path = process.argv[2];
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
       for (const impl of Object.values(impls)) await impl.close();
       process.exit(0);
     }
-    const tally = await runQueue(impls[msg.impl], msg.queue);
+    const tally = await runQueue(impls[msg.impl], msg.queue, undefined, msg.until);
     process.send!({ tally });
   });
   process.send!({ ready: true });

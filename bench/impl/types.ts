@@ -34,14 +34,16 @@ export interface Impl {
 }
 
 /** Runs queues concurrently in this process (W5 on PostgreSQL). */
-export async function runQueues(impl: Impl, queues: string[][]): Promise<AttemptTally> {
+export async function runQueues(impl: Impl, queues: string[][], until = Infinity): Promise<AttemptTally> {
   const tally: AttemptTally = { ok: 0, conflicts: 0, errors: [] };
-  await Promise.all(queues.map((q) => runQueue(impl, q, tally)));
+  await Promise.all(queues.map((q) => runQueue(impl, q, tally, until)));
   return tally;
 }
 
-export async function runQueue(impl: Impl, queue: string[], tally: AttemptTally = { ok: 0, conflicts: 0, errors: [] }): Promise<AttemptTally> {
+/** Works through the queue, taking no new item after `until` (epoch ms). */
+export async function runQueue(impl: Impl, queue: string[], tally: AttemptTally = { ok: 0, conflicts: 0, errors: [] }, until = Infinity): Promise<AttemptTally> {
   for (const id of queue) {
+    if (Date.now() > until) break;
     try {
       const r = await impl.transition(id);
       if (r === 'conflict') tally.conflicts++;

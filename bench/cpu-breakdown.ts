@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import type { EntityManager } from '@mikro-orm/knex';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initOrm } from '../src/config/orm-config';
+import { Contract } from '../src/entities/contract.entity';
+import { ContractService } from '../src/services/contract.service';
+import { UnitOfWork } from '../src/services/unit-of-work';
+import { generate, sizes } from './data';
+import { RawSqlite } from './impl/raw-sqlite';
+
+/**
+ * Development aid (not part of `npm run bench`): CPU µs per piece of a W3 transition on SQLite, which
+ * stays meaningful on a loaded machine. Run: npm run build && node dist/bench/cpu-breakdown.js
+ */
+async function cpu(label: string, n: number, fn: (i: number) => Promise<unknown> | unknown) {
+  const t = process.cpuUsage();
+  for (let i = 0; i < n; i++) await fn(i);
+  const d = process.cpuUsage(t);
+  console.log(`${label.padEnd(44)} ${((d.user + d.system) / n).toFixed(1).padStart(7)} µs cpu`);
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'cd-micro-'));
+  const env = { DB_PATH: join(dir, 'm.sqlite3') };
+  const orm = await initOrm({ env, log: () => undefined });
+  await orm.getMigrator().up();
+  const data = generate(sizes(1));
+  const raw = new RawSqlite(env.DB_PATH);
+  raw.reset();
+  await raw.w1(data);
+  const ids = data.contracts.map((c) => c.id);
+  const n = 1500; // W3-sized; ids 0.., 2000.. and 4000.. are disjoint
+  const svc = new ContractService(orm.em as EntityManager);
+  const uow = new UnitOfWork(orm.em as EntityManager);
+  await cpu('raw transition', n, (i) => raw.transition(ids[i]));
+  await cpu('uow.write(empty)', n, () => uow.write(async () => 1));
+  await cpu('em.transactional(empty)', n, () => orm.em.fork().transactional(async () => 1));
+  await cpu('fork+findOne', n, (i) => orm.em.fork().findOne(Contract, { id: ids[2000 + i] }));
+  await cpu('service.get', n, (i) => svc.get(ids[2000 + i]));
+  await cpu('service.transition', n, (i) => svc.transition(ids[4000 + i], { to: 'active', expectedVersion: 1 }));
+  await cpu('service.rename', n, (i) => svc.rename(ids[4000 + i], { title: 'x', expectedVersion: 2 }));
+  await orm.close();
+}
+main();
