@@ -75,4 +75,15 @@ function balancedParens(sql: string, open: number): string | undefined {
 
 export class ContractDeskSqlitePlatform extends BetterSqlitePlatform {
   protected override readonly schemaHelper: ContractDeskSqliteSchemaHelper = new ContractDeskSqliteSchemaHelper(this);
+
+  /**
+   * MikroORM 6.6's SQLite platform snapshots Date properties as epoch numbers for change detection, but
+   * entities loaded by find() keep Date objects in their original data, so every loaded entity looked
+   * changed: a flush after a plain read rewrote created_at/updated_at and bumped `version` (a false
+   * optimistic-lock conflict for everyone else). Comparing Dates as Dates, as PostgreSQL does, fixes it;
+   * dates are still written as epoch milliseconds (quoteValue).
+   */
+  override processDateProperty(value: unknown): string | number | Date {
+    return value as Date;
+  }
 }

@@ -80,6 +80,20 @@ describeEachDialect('entities round-trip and constraints', (db) => {
     expect(fresh).to.deep.include({ version: 3, status: 'active', title: 'Second title' });
   });
 
+  it('loading and flushing without changes writes nothing (no version bump, no timestamp rewrite)', async () => {
+    const contract = await makeContract(db.em());
+    const em = db.em();
+    const loaded = await em.findOneOrFail(Contract, contract.id);
+    await em.findOneOrFail(User, contract.client.id);
+    const uow = em.getUnitOfWork();
+    uow.computeChangeSets();
+    expect(uow.getChangeSets().map((cs) => cs.payload)).to.deep.equal([]);
+    await em.flush();
+    const fresh = await db.em().findOneOrFail(Contract, contract.id);
+    expect(fresh.version).to.equal(1);
+    expect(fresh.updatedAt.getTime()).to.equal(loaded.updatedAt.getTime());
+  });
+
   it('Contract: a stale flush fails with OptimisticLockError and the other write survives', async () => {
     const contract = await makeContract(db.em());
     const emA = db.em();
