@@ -101,10 +101,9 @@ export class ContractsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const body = objectBody(raw);
-    const version = await this.asParty(caller, id, body, ifMatch, 'transition');
-    const contract = await retryContention(() => this.contracts.transition(id, { to: body.to, expectedVersion: version }));
-    return this.reply(res, contract);
+    return this.changeAsParty(caller, id, raw, ifMatch, res, 'transition', (body, expectedVersion) =>
+      this.contracts.transition(id, { to: body.to, expectedVersion }),
+    );
   }
 
   @Put(':id/amount')
@@ -115,10 +114,9 @@ export class ContractsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const body = objectBody(raw);
-    const version = await this.asParty(caller, id, body, ifMatch, 'revise the amount of');
-    const contract = await retryContention(() => this.contracts.reviseAmount(id, { amount: body.amount, expectedVersion: version }));
-    return this.reply(res, contract);
+    return this.changeAsParty(caller, id, raw, ifMatch, res, 'revise the amount of', (body, expectedVersion) =>
+      this.contracts.reviseAmount(id, { amount: body.amount, expectedVersion }),
+    );
   }
 
   @Put(':id/title')
@@ -129,10 +127,9 @@ export class ContractsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const body = objectBody(raw);
-    const version = await this.asParty(caller, id, body, ifMatch, 'rename');
-    const contract = await retryContention(() => this.contracts.rename(id, { title: body.title, expectedVersion: version }));
-    return this.reply(res, contract);
+    return this.changeAsParty(caller, id, raw, ifMatch, res, 'rename', (body, expectedVersion) =>
+      this.contracts.rename(id, { title: body.title, expectedVersion }),
+    );
   }
 
   /**
@@ -145,6 +142,22 @@ export class ContractsController {
     const current = await this.contracts.get(id);
     this.policy.requireParty(caller, current, action);
     return version;
+  }
+
+  /** A party-only change carrying the caller's version (body `expectedVersion` or `If-Match`). */
+  private async changeAsParty(
+    caller: string,
+    id: string,
+    raw: unknown,
+    ifMatch: string | undefined,
+    res: Response,
+    action: string,
+    change: (body: Record<string, unknown>, expectedVersion: unknown) => Promise<Contract>,
+  ) {
+    const body = objectBody(raw);
+    const version = await this.asParty(caller, id, body, ifMatch, action);
+    const contract = await retryContention(() => change(body, version));
+    return this.reply(res, contract);
   }
 
   private reply(res: Response, contract: Contract) {
