@@ -2,13 +2,12 @@ import { DriverException, type EntityManager } from '@mikro-orm/core';
 import { DomainError } from './domain-error';
 
 /**
- * QueryBuilder.execute() and em.execute() hand back the raw driver error (SqliteError, pg DatabaseError)
- * instead of a MikroORM DriverException. Route those through the platform's own exception converter so
- * translateError sees the same typed exceptions whichever API produced them.
+ * QueryBuilder.execute(), em.execute() and the services' lean queries hand back the raw driver error
+ * (SqliteError, pg DatabaseError, socket errors) instead of a MikroORM DriverException. Route anything
+ * carrying a driver `code` through the platform's own exception converter so translateError sees the same
+ * typed exceptions whichever API produced them.
  */
 export function toDriverException(error: unknown, em: Pick<EntityManager, 'getDriver'>): unknown {
-  if (error instanceof DomainError || error instanceof DriverException || !(error instanceof Error)) return error;
-  const code = (error as { code?: unknown }).code;
-  const native = error.name === 'SqliteError' || (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code));
-  return native ? em.getDriver().convertException(error) : error;
+  if (!(error instanceof Error) || error instanceof DomainError || error instanceof DriverException || !('code' in error)) return error;
+  return em.getDriver().convertException(error);
 }

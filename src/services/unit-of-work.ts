@@ -1,6 +1,7 @@
 import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, Utils } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { DomainError } from '../errors/domain-error';
+import { toDriverException } from '../errors/native';
 import { translateError } from '../errors/translate';
 
 export type Em = EntityManager;
@@ -49,10 +50,7 @@ export class UnitOfWork {
 
   /** Errors from a lean query come straight from the driver: let MikroORM classify them first. */
   private translate(error: unknown): DomainError {
-    if (error instanceof Error && !(error instanceof DomainError) && 'code' in error) {
-      return translateError(this.em.getDriver().convertException(error));
-    }
-    return translateError(error);
+    return translateError(toDriverException(error, this.em));
   }
 }
 
