@@ -9,6 +9,7 @@ import { precompile } from './support/precompile';
 import { crashViolations, inspectDatabase } from './support/sqlite-inspect';
 import { WriterChild } from './support/writer-child';
 import { CONTRACTS_PER_BATCH } from './workers/crash-writer';
+import { prng } from '../../bench/data';
 
 /**
  * SIGKILL a writer at random moments. Each kill is a real process crash: no handler runs, the open
@@ -63,7 +64,7 @@ for (const synchronous of ['NORMAL', 'FULL'] as const) {
         children.push(child);
         return child;
       };
-      const random = mulberry32(SEED);
+      const random = prng(SEED); // seeded, so a failing run can be replayed with CRASH_SEED
       const committed = new Set<string>();
       const figures: CrashFigures = {
         synchronous,
@@ -135,14 +136,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Small seeded PRNG so a failing run can be replayed with CRASH_SEED. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
