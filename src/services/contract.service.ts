@@ -4,7 +4,8 @@ import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
 import { type Em, LeanQuery, UnitOfWork } from './unit-of-work';
 
-// Hot reads as lean queries (SQL written once, rows mapped by em.map into the operation's fork).
+// Hot reads as lean queries (SQL written once; read-only operations build unmanaged entities, changes load
+// managed ones into the operation's fork).
 const BY_ID = new LeanQuery(Contract, (col) => `${col('id')} = ?`);
 const NEWEST_FIRST = (side: 'client' | 'freelancer') =>
   new LeanQuery(Contract, (col) => `${col(side)} = ? order by ${col('createdAt')} desc, ${col('id')} desc limit ?`);
@@ -55,7 +56,7 @@ export class ContractService {
   get(id: unknown): Promise<Contract> {
     const contractId = validate.uuid('id', id);
     return this.uow.read(async (em) => {
-      const contract = await BY_ID.findOne(em, [contractId]);
+      const contract = await BY_ID.findOne(em, [contractId], 'readonly');
       if (!contract) throw NotFoundError.contract(contractId);
       return contract;
     });
@@ -129,7 +130,7 @@ export class ContractService {
   }
 
   private listFor(side: 'client' | 'freelancer', userId: string, limit: number): Promise<Contract[]> {
-    return this.uow.read((em) => LIST_BY[side].find(em, [userId, limit]));
+    return this.uow.read((em) => LIST_BY[side].find(em, [userId, limit], 'readonly'));
   }
 
   /**
