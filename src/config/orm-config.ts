@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { MikroORM, type Options, ReflectMetadataProvider } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { ContractDeskPostgreSqlDriver } from '../db/pg-driver';
 import { ENTITIES } from '../entities';
 import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
 import { type Backend, type Env, describeBackend, resolveBackend } from './backend';
@@ -64,7 +64,7 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
     backend.kind === 'sqlite'
       ? sqliteOptions(backend)
       : {
-          driver: PostgreSqlDriver,
+          driver: ContractDeskPostgreSqlDriver,
           clientUrl: backend.url,
           // A dead or hung server must fail fast as DB.UNAVAILABLE instead of hanging the caller:
           // connect gives up after 5 s, waiting for a free pool slot after 10 s (knex's default is 60 s).

@@ -3,6 +3,7 @@ import type { Configuration } from '@mikro-orm/core';
 import { BetterSqliteConnection } from '@mikro-orm/better-sqlite';
 import { AbstractSqlDriver, BetterSqliteKnexDialect } from '@mikro-orm/knex';
 import { ContractDeskSqlitePlatform } from './sqlite-schema-helper';
+import { type RawDialect, withLeanTransactions } from './lean-transaction';
 
 /** Per-connection SQLite settings, applied to every raw connection the pool opens. */
 export interface SqlitePragmas {
@@ -34,29 +35,53 @@ class ImmediateTransaction extends SqliteTransaction {
       await this.trxClient.query(conn, 'BEGIN DEFERRED;');
       return;
     }
-    const busyTimeoutMs: number = this.client.connectionSettings.pragmas?.busyTimeoutMs ?? 5000;
-    const deadline = Date.now() + busyTimeoutMs;
-    conn.pragma('busy_timeout = 0');
-    try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          conn.exec('BEGIN IMMEDIATE');
-          return;
-        } catch (error) {
-          if (!isBusy(error) || Date.now() >= deadline) throw error;
-          const backoff = Math.min(25, 2 ** Math.min(attempt, 5));
-          await sleep(1 + Math.random() * backoff);
-        }
-      }
-    } finally {
-      conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    }
+    await beginImmediate(conn, busyTimeoutOf(this.client));
   }
 }
+
+async function beginImmediate(conn: RawSqlite, busyTimeoutMs: number): Promise<void> {
+  const deadline = Date.now() + busyTimeoutMs;
+  conn.pragma('busy_timeout = 0');
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        conn.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw error;
+        const backoff = Math.min(25, 2 ** Math.min(attempt, 5));
+        await sleep(1 + Math.random() * backoff);
+      }
+    }
+  } finally {
+    conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  }
+}
+
+function busyTimeoutOf(knexClient: unknown): number {
+  return (knexClient as { connectionSettings?: { pragmas?: SqlitePragmas } }).connectionSettings?.pragmas?.busyTimeoutMs ?? 5000;
+}
+
+/** Lean transactions (db/lean-transaction.ts) on better-sqlite3: the same BEGINs as ImmediateTransaction. */
+const sqliteRawDialect: RawDialect = {
+  async begin(conn: RawSqlite, options, knexClient) {
+    if (options.readOnly) conn.exec('BEGIN DEFERRED');
+    else await beginImmediate(conn, busyTimeoutOf(knexClient));
+  },
+  async run(conn: RawSqlite, sql) {
+    // What knex's better-sqlite3 client does with a raw query: rows for readers, the run result otherwise.
+    const statement = conn.prepare(sql);
+    return statement.reader ? statement.all() : statement.run();
+  },
+  discard() {
+    // One file, one connection: nothing to replace it with. A failed ROLLBACK here means none was active.
+  },
+};
 
 interface RawSqlite {
   pragma(source: string): unknown;
   exec(source: string): unknown;
+  prepare(source: string): { reader: boolean; all(): unknown[]; run(): unknown };
 }
 
 function isBusy(error: unknown): boolean {
@@ -87,7 +112,7 @@ class ContractDeskSqliteDialect extends (BetterSqliteKnexDialect as unknown as n
   }
 }
 
-class ContractDeskSqliteConnection extends BetterSqliteConnection {
+class ContractDeskSqliteConnection extends withLeanTransactions(BetterSqliteConnection, sqliteRawDialect) {
   override createKnex(): void {
     this.client = this.createKnexClient(ContractDeskSqliteDialect as any);
     this.connected = true;

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { isAbsolute, join } from 'node:path';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { createConfig, migrationPaths } from '../../src/config/orm-config';
 import { describeBackend, redactUrl, resolveBackend } from '../../src/config/backend';
 import { ConfigError } from '../../src/errors/domain-error';
 import { ContractDeskSqliteDriver } from '../../src/db/sqlite-driver';
+import { ContractDeskPostgreSqlDriver } from '../../src/db/pg-driver';
 
 describe('createConfig / resolveBackend', () => {
   it('defaults to a SQLite file under ./data with WAL, NORMAL and a 5 s busy timeout', () => {
@@ -28,7 +28,7 @@ describe('createConfig / resolveBackend', () => {
     it(`switches to PostgreSQL for ${scheme}:// URLs, pool size from DB_POOL_MAX`, () => {
       const url = `${scheme}://app:s3cret@db.example:5432/contractdesk`;
       const config = createConfig({ DATABASE_URL: url, DB_POOL_MAX: '7' });
-      expect(config.driver).to.equal(PostgreSqlDriver);
+      expect(config.driver).to.equal(ContractDeskPostgreSqlDriver);
       expect(config.clientUrl).to.equal(url);
       expect(config.pool).to.deep.include({ max: 7 });
       expect(config.driver).not.to.equal(BetterSqliteDriver);

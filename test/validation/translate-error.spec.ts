@@ -43,16 +43,26 @@ function expectClean(translated: DomainError, original: unknown, secret?: string
 }
 
 describeEachDialect('translateError on real driver errors', (db) => {
-  it('unique violation on a known index → its typed conflict; the original did carry SQL and data', async () => {
+  it('unique violation on a known index → its typed conflict, with nothing of the row in the message', async () => {
     const user = await makeUser(db.em(), undefined, 'taken.name');
     const error = await thrown(() => db.em().persistAndFlush(new User({ username: 'taken.name', email: 'other@example.com', role: 'client' })));
     expect(error).to.be.instanceOf(UniqueConstraintViolationException);
-    expect((error as Error).message).to.match(/insert/i).and.to.include('taken.name');
     const translated = translateError(error);
     expect(translated).to.be.instanceOf(ConflictError);
     expect(translated.code).to.equal('USER.USERNAME_TAKEN');
     expectClean(translated, error, 'taken.name');
     expect(user.id).to.be.a('string');
+  });
+
+  it('the same violation from a statement that went through knex (whose message carries SQL and data) comes out just as clean', async () => {
+    await makeUser(db.em(), undefined, 'taken.twice');
+    const insert = `insert into users (id, username, email, role, created_at) values ('${randomUUID()}', 'taken.twice', 'x@example.com', 'client', '2026-01-01 00:00:00')`;
+    const converted = toDriverException(await thrown(() => db.em().getConnection().execute(insert)), db.em());
+    expect(converted).to.be.instanceOf(UniqueConstraintViolationException);
+    expect((converted as Error).message).to.match(/insert/i).and.to.include('taken.twice');
+    const translated = translateError(converted);
+    expect(translated.code).to.equal('USER.USERNAME_TAKEN');
+    expectClean(translated, converted, 'taken.twice');
   });
 
   it('unique violation on an index with no mapping (composite primary key) → DB.CONSTRAINT_VIOLATION', async () => {

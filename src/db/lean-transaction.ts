@@ -1,0 +1,201 @@
+import { EventType, IsolationLevel, type LoggingOptions, type TransactionEventBroadcaster } from '@mikro-orm/core';
+import type { AbstractSqlConnection, AbstractSqlPlatform } from '@mikro-orm/knex';
+
+/**
+ * What differs per database under a lean transaction: how it starts on a raw connection, and how one
+ * statement runs there (returning what knex's raw query would, so MikroORM's `transformRawResult` applies).
+ */
+export interface RawDialect {
+  begin(connection: any, options: BeginOptions, knexClient: KnexClient): Promise<void>;
+  run(connection: any, sql: string): Promise<unknown>;
+  /** Called when ROLLBACK itself failed: the connection must not go back to the pool as it is. */
+  discard(connection: any, error: unknown): void;
+}
+
+export interface BeginOptions {
+  isolationLevel?: IsolationLevel;
+  readOnly?: boolean;
+}
+
+export interface KnexClient {
+  acquireConnection(): Promise<any>;
+  releaseConnection(connection: any): Promise<unknown>;
+  transacting?: boolean;
+}
+
+const ISOLATION_LEVELS = new Set<string>(Object.values(IsolationLevel));
+
+/**
+ * A transaction as MikroORM sees it (the `ctx` it passes to queries), without knex's transaction machinery.
+ *
+ * knex builds a whole knex instance, an event emitter and a promise chain per transaction, and sends BEGIN,
+ * each statement and COMMIT through its query runner: about 250 µs of CPU before any statement, several
+ * times a raw SQLite transition (bench/analysis.md). This holds one pooled connection for the transaction's
+ * life and runs MikroORM's statements on it directly — the same SQL text MikroORM would hand knex (values
+ * inlined by `platform.formatQuery`), the same raw driver calls, the same result shapes.
+ *
+ * It stays usable wherever a knex transaction is expected: `client` is a transaction client (knex's
+ * `transacting(ctx)` adopts it; its acquireConnection hands out this connection), so query builders, lean
+ * reads and migrations that go through knex run inside the same transaction.
+ */
+export class LeanTransaction {
+  /** knex checks `transacting(ctx)` arguments for own enumerable properties; `client` is one. */
+  readonly client: KnexClient;
+  private completed = false;
+
+  constructor(
+    base: KnexClient,
+    readonly connection: any,
+    readonly index = 0,
+    readonly savepointName?: string,
+    readonly parent?: LeanTransaction,
+  ) {
+    this.client = parent ? parent.client : transactionClient(base, this);
+  }
+
+  get root(): LeanTransaction {
+    return this.parent ? this.parent.root : this;
+  }
+
+  isCompleted(): boolean {
+    return this.completed || (this.parent?.isCompleted() ?? false);
+  }
+
+  /** Marks the transaction done; a statement sent through it afterwards is refused, never run on a pooled connection. */
+  complete(): void {
+    this.completed = true;
+  }
+
+  assertOpen(): void {
+    if (this.isCompleted()) throw new Error('Transaction query already complete');
+  }
+}
+
+/** knex's transaction client, reduced to what runs a query: this transaction's connection, never the pool. */
+function transactionClient(base: KnexClient, trx: LeanTransaction): KnexClient {
+  return Object.create(base, {
+    transacting: { value: true },
+    acquireConnection: {
+      value: () => (trx.isCompleted() ? Promise.reject(new Error('Transaction query already complete')) : Promise.resolve(trx.root.connection)),
+    },
+    releaseConnection: { value: () => Promise.resolve() },
+  });
+}
+
+type Constructor<T> = abstract new (...args: any[]) => T;
+
+/**
+ * Gives a MikroORM SQL connection class lean transactions (see LeanTransaction). Everything outside a lean
+ * transaction (schema tools, queries without a transaction, a knex transaction passed in from outside) still
+ * goes through MikroORM's knex path.
+ */
+export function withLeanTransactions<T extends Constructor<AbstractSqlConnection>>(Base: T, dialect: RawDialect): T {
+  abstract class LeanTransactionConnection extends Base {
+    override async begin(options: Parameters<AbstractSqlConnection['begin']>[0] = {}): Promise<any> {
+      const parent = options.ctx as unknown;
+      if (parent && !(parent instanceof LeanTransaction)) return super.begin(options);
+      if (options.isolationLevel && !ISOLATION_LEVELS.has(options.isolationLevel)) {
+        throw new Error(`Unsupported isolation level: ${String(options.isolationLevel)}`);
+      }
+      const platform = this.getPlatform() as AbstractSqlPlatform;
+      if (parent instanceof LeanTransaction) {
+        parent.assertOpen();
+        const index = parent.index + 1;
+        const name = `trx${index}`;
+        await this.runLogged(parent, platform.getSavepointSQL(name), options.loggerContext);
+        return new LeanTransaction(this.knexClient(), parent.connection, index, name, parent);
+      }
+      await options.eventBroadcaster?.dispatchEvent(EventType.beforeTransactionStart);
+      const client = this.knexClient();
+      const connection = await client.acquireConnection();
+      try {
+        await dialect.begin(connection, options, client);
+      } catch (error) {
+        await client.releaseConnection(connection);
+        throw error;
+      }
+      for (const query of platform.getBeginTransactionSQL(options)) this.logQuery(query, options.loggerContext);
+      const trx = new LeanTransaction(client, connection);
+      await options.eventBroadcaster?.dispatchEvent(EventType.afterTransactionStart, trx as any);
+      return trx;
+    }
+
+    override async commit(ctx: any, eventBroadcaster?: TransactionEventBroadcaster, loggerContext?: LoggingOptions): Promise<void> {
+      if (!(ctx instanceof LeanTransaction)) return super.commit(ctx, eventBroadcaster, loggerContext);
+      const platform = this.getPlatform() as AbstractSqlPlatform;
+      if (ctx.savepointName) {
+        await this.runLogged(ctx, platform.getReleaseSavepointSQL(ctx.savepointName), loggerContext);
+        ctx.complete();
+        return;
+      }
+      ctx.assertOpen();
+      await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionCommit, ctx as any);
+      try {
+        await dialect.run(ctx.connection, 'commit');
+      } catch (error) {
+        // A failed COMMIT can leave the transaction open (SQLite); end it before the connection goes back.
+        await this.end(ctx, true);
+        throw error;
+      }
+      await this.end(ctx, false);
+      this.logQuery(platform.getCommitTransactionSQL(), loggerContext);
+      await eventBroadcaster?.dispatchEvent(EventType.afterTransactionCommit, ctx as any);
+    }
+
+    override async rollback(ctx: any, eventBroadcaster?: TransactionEventBroadcaster, loggerContext?: LoggingOptions): Promise<void> {
+      if (!(ctx instanceof LeanTransaction)) return super.rollback(ctx, eventBroadcaster, loggerContext);
+      const platform = this.getPlatform() as AbstractSqlPlatform;
+      if (ctx.savepointName) {
+        if (!ctx.isCompleted()) {
+          ctx.complete();
+          await this.runLogged(ctx.parent!, platform.getRollbackToSavepointSQL(ctx.savepointName), loggerContext);
+        }
+        return;
+      }
+      await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionRollback, ctx as any);
+      if (!ctx.isCompleted()) await this.end(ctx, true);
+      this.logQuery(platform.getRollbackTransactionSQL(), loggerContext);
+      await eventBroadcaster?.dispatchEvent(EventType.afterTransactionRollback, ctx as any);
+    }
+
+    override async execute(queryOrKnex: any, params: unknown[] = [], method: 'all' | 'get' | 'run' = 'all', ctx?: any, loggerContext?: LoggingOptions): Promise<any> {
+      if (!(ctx instanceof LeanTransaction) || typeof queryOrKnex !== 'string') {
+        return super.execute(queryOrKnex, params as any[], method, ctx, loggerContext);
+      }
+      ctx.assertOpen();
+      // The same text MikroORM's own execute sends to knex: onQuery hook, then values inlined by the platform.
+      const query = this.config.get('onQuery')(queryOrKnex, params as any[]);
+      const formatted = this.getPlatform().formatQuery(query, params as any[]);
+      const sql = (this as any).getSql(query, formatted, loggerContext) as string;
+      return this.executeQuery(sql, async () => this.transformRawResult(await dialect.run(ctx.root.connection, formatted), method), {
+        query,
+        params,
+        ...loggerContext,
+      } as any);
+    }
+
+    /** ROLLBACK (when asked) and give the connection back, exactly once. */
+    private async end(ctx: LeanTransaction, rollback: boolean): Promise<void> {
+      ctx.complete();
+      const client = this.knexClient();
+      try {
+        if (rollback) await dialect.run(ctx.connection, 'rollback');
+      } catch (error) {
+        dialect.discard(ctx.connection, error);
+      } finally {
+        await client.releaseConnection(ctx.connection);
+      }
+    }
+
+    private async runLogged(ctx: LeanTransaction, sql: string, loggerContext?: LoggingOptions): Promise<void> {
+      ctx.assertOpen();
+      await dialect.run(ctx.root.connection, sql);
+      this.logQuery(sql, loggerContext);
+    }
+
+    private knexClient(): KnexClient {
+      return this.getKnex().client as unknown as KnexClient;
+    }
+  }
+  return LeanTransactionConnection as unknown as T;
+}
