@@ -166,7 +166,7 @@ export function renderReport(input: ReportInput): string {
   lines.push('', '## Workloads', '');
   const s = input.sizes;
   lines.push(
-    `- W1: ${s.users} users + ${s.contracts} contracts in one transaction (ops = rows). raw: better-sqlite3 prepared INSERT per row / pg multi-row parameterized INSERTs of 1,000 rows; ORM: entities built by their validating constructors, persist + one flush (useBatchInserts).`,
+    `- W1: ${s.users} users + ${s.contracts} contracts in one transaction (ops = rows). raw: better-sqlite3 prepared INSERT per row / pg multi-row parameterized INSERTs of 1,000 rows; ORM: entities built by their validating constructors, persisted, then written by the one flush the transaction runs before COMMIT (useBatchInserts).`,
     `- W2: ${s.reads} point reads by id, each id once, shuffled; each result's id, title, amount (int64, some above 2^53), version, status and created_at checked. raw: better-sqlite3 prepared \`get\` / pg \`pool.query\` per read (acquire, query, release, as the services do per operation).`,
     `- W3: ${s.transitions} transitions draft→active on distinct contracts, each its own transaction: read, compare expectedVersion, UPDATE … WHERE id AND version; versions and row counts checked.`,
     `- W4: ${s.lists} × a client's contracts ordered by created_at desc, id desc, limit ${s.listLimit}; every list compared with the expected ids in order.`,

@@ -39,10 +39,11 @@ export class PlainOrm implements Impl {
 
   async w1(data: Dataset): Promise<void> {
     const { users, contracts } = entitiesOf(data);
+    // transactional() flushes before it commits, so one persist call per list is the whole job (as MikroORM's
+    // docs write it); an explicit flush here would run change detection over all 10,200 entities twice.
     await this.orm.em.fork().transactional(async (em) => {
       em.persist(users);
       em.persist(contracts);
-      await em.flush();
     });
   }
 
@@ -94,10 +95,10 @@ export class ServicesImpl implements Impl {
 
   async w1(data: Dataset): Promise<void> {
     const { users, contracts } = entitiesOf(data);
+    // write() flushes before it commits, like transactional().
     await this.uow.write(async (em) => {
       em.persist(users);
       em.persist(contracts);
-      await em.flush();
     });
   }
 
