@@ -9,6 +9,7 @@ import { type Dataset, concurrentSchedule } from './data';
 import { RawSqlite } from './impl/raw-sqlite';
 import { RawPg } from './impl/raw-pg';
 import { PlainOrm, ServicesImpl } from './impl/orm';
+import { plainOrmOptions } from './baseline';
 import { type AttemptTally, type Impl, type ImplName, runQueues } from './impl/types';
 
 const quiet = () => undefined;
@@ -28,7 +29,7 @@ export interface DialectContext {
 }
 
 async function migrated(env: Record<string, string>): Promise<ContractDeskOrm> {
-  const orm = await initOrm({ env, log: quiet });
+  const orm = await initOrm({ env, log: quiet, options: plainOrmOptions(env) });
   await orm.getMigrator().up();
   return orm;
 }

@@ -166,6 +166,9 @@ export function renderReport(input: ReportInput): string {
   lines.push('', '## Workloads', '');
   const s = input.sizes;
   lines.push(
+    '- Variants: **raw** is the driver alone; **plain** is idiomatic MikroORM code (`em.fork()`, `findOne`, entity methods, `flush`, `transactional`) on MikroORM\'s stock transaction machinery (knex transactions; on PostgreSQL MikroORM\'s own driver, on SQLite the same pragmas and BEGIN IMMEDIATE as the services); **services** is ContractDesk\'s services on its own drivers (lean transactions, src/db/lean-transaction.ts).',
+  );
+  lines.push(
     `- W1: ${s.users} users + ${s.contracts} contracts in one transaction (ops = rows). raw: better-sqlite3 prepared INSERT per row / pg multi-row parameterized INSERTs of 1,000 rows; ORM: entities built by their validating constructors, persisted, then written by the one flush the transaction runs before COMMIT (useBatchInserts).`,
     `- W2: ${s.reads} point reads by id, each id once, shuffled; each result's id, title, amount (int64, some above 2^53), version, status and created_at checked. raw: better-sqlite3 prepared \`get\` / pg \`pool.query\` per read (acquire, query, release, as the services do per operation).`,
     `- W3: ${s.transitions} transitions draft→active on distinct contracts, each its own transaction: read, compare expectedVersion, UPDATE … WHERE id AND version; versions and row counts checked.`,

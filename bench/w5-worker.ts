@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { initOrm } from '../src/config/orm-config';
 import { RawSqlite } from './impl/raw-sqlite';
 import { PlainOrm, ServicesImpl } from './impl/orm';
+import { plainOrmOptions } from './baseline';
 import { type Impl, type ImplName, runQueue } from './impl/types';
 
 /**
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const quiet = () => undefined;
   const impls: Record<ImplName, Impl> = {
     raw: new RawSqlite(path),
-    plain: new PlainOrm(await initOrm({ env, log: quiet })),
+    plain: new PlainOrm(await initOrm({ env, log: quiet, options: plainOrmOptions(env) })),
     services: new ServicesImpl(await initOrm({ env, log: quiet })),
   };
   process.on('message', async (msg: Command) => {

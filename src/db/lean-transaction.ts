@@ -67,8 +67,17 @@ export class LeanTransaction {
   }
 
   assertOpen(): void {
-    if (this.isCompleted()) throw new Error('Transaction query already complete');
+    if (this.isCompleted()) throw finishedTransaction();
   }
+}
+
+/**
+ * Using a transaction after its COMMIT or ROLLBACK is a programming error, not a lost connection (knex's
+ * "Transaction query already complete" is classified as one, src/errors/translate.ts), so it gets its own
+ * wording and surfaces as INTERNAL.
+ */
+function finishedTransaction(): Error {
+  return new Error('Statement refused: its transaction has already finished');
 }
 
 /** knex's transaction client, reduced to what runs a query: this transaction's connection, never the pool. */
@@ -76,7 +85,7 @@ function transactionClient(base: KnexClient, trx: LeanTransaction): KnexClient {
   return Object.create(base, {
     transacting: { value: true },
     acquireConnection: {
-      value: () => (trx.isCompleted() ? Promise.reject(new Error('Transaction query already complete')) : Promise.resolve(trx.root.connection)),
+      value: () => (trx.isCompleted() ? Promise.reject(finishedTransaction()) : Promise.resolve(trx.root.connection)),
     },
     releaseConnection: { value: () => Promise.resolve() },
   });

@@ -112,16 +112,29 @@ class ContractDeskSqliteDialect extends (BetterSqliteKnexDialect as unknown as n
   }
 }
 
-class ContractDeskSqliteConnection extends withLeanTransactions(BetterSqliteConnection, sqliteRawDialect) {
+/** Our knex dialect (pragmas, BEGIN IMMEDIATE) under MikroORM's stock connection and knex's transactions. */
+class PragmaSqliteConnection extends BetterSqliteConnection {
   override createKnex(): void {
     this.client = this.createKnexClient(ContractDeskSqliteDialect as any);
     this.connected = true;
   }
 }
 
-/** better-sqlite3 driver with per-connection pragmas and BEGIN IMMEDIATE write transactions. */
+class ContractDeskSqliteConnection extends withLeanTransactions(PragmaSqliteConnection, sqliteRawDialect) {}
+
+/** better-sqlite3 driver with per-connection pragmas, BEGIN IMMEDIATE write transactions and lean transactions. */
 export class ContractDeskSqliteDriver extends AbstractSqlDriver<ContractDeskSqliteConnection, ContractDeskSqlitePlatform> {
   constructor(config: Configuration) {
     super(config, new ContractDeskSqlitePlatform(), ContractDeskSqliteConnection, ['knex', 'better-sqlite3']);
+  }
+}
+
+/**
+ * The same database behaviour (pragmas, BEGIN IMMEDIATE) with knex's own transaction objects: what MikroORM
+ * does out of the box. The benchmark's "plain MikroORM" baseline runs on it.
+ */
+export class KnexTransactionsSqliteDriver extends AbstractSqlDriver<PragmaSqliteConnection, ContractDeskSqlitePlatform> {
+  constructor(config: Configuration) {
+    super(config, new ContractDeskSqlitePlatform(), PragmaSqliteConnection, ['knex', 'better-sqlite3']);
   }
 }

@@ -3,6 +3,7 @@ import { type EventSubscriber, IsolationLevel, type TransactionEventArgs } from 
 import type { EntityManager } from '@mikro-orm/knex';
 import { LeanTransaction } from '../../src/db/lean-transaction';
 import { describeEachDialect } from '../helpers/orm';
+import { translateError } from '../../src/errors/translate';
 
 /**
  * Lean transactions replace knex's transaction object under MikroORM (src/db/lean-transaction.ts). These
@@ -70,15 +71,17 @@ describeEachDialect(
       } catch (error) {
         refused = error;
       }
-      expect(String(refused)).to.match(/already complete/);
+      expect(String(refused)).to.match(/transaction has already finished/);
       let refusedViaKnex: unknown;
       try {
         await db.orm.em.getKnex().raw('insert into lean_probe (id) values (3)').transacting(ctx as never);
       } catch (error) {
         refusedViaKnex = error;
       }
-      expect(String(refusedViaKnex)).to.match(/already complete/);
+      expect(String(refusedViaKnex)).to.match(/transaction has already finished/);
       expect(await ids()).to.deep.equal([1]);
+      // A programming error, not a lost connection: not retryable.
+      expect(translateError(refused).code).to.equal('INTERNAL');
     });
 
     it('queries built with knex inside the transaction run on its connection and see its writes', async () => {
