@@ -9,6 +9,7 @@ import { ContractService } from '../src/services/contract.service';
 import { UnitOfWork } from '../src/services/unit-of-work';
 import { generate, sizes } from './data';
 import { RawSqlite } from './impl/raw-sqlite';
+import { plainOrmOptions } from './baseline';
 
 /**
  * Development aid (not part of `npm run bench`): CPU µs per piece of a W3 transition on SQLite, which
@@ -18,7 +19,7 @@ async function cpu(label: string, n: number, fn: (i: number) => Promise<unknown>
   const t = process.cpuUsage();
   for (let i = 0; i < n; i++) await fn(i);
   const d = process.cpuUsage(t);
-  console.log(`${label.padEnd(44)} ${((d.user + d.system) / n).toFixed(1).padStart(7)} µs cpu`);
+  console.log(`${label.padEnd(36)} ${((d.user + d.system) / n).toFixed(1).padStart(7)} µs cpu`);
 }
 
 async function main() {
@@ -34,13 +35,17 @@ async function main() {
   const n = 1500; // W3-sized; ids 0.., 2000.. and 4000.. are disjoint
   const svc = new ContractService(orm.em as EntityManager);
   const uow = new UnitOfWork(orm.em as EntityManager);
+  // MikroORM's stock transactions (knex transaction objects), as the bench's plain variant runs them.
+  const stock = await initOrm({ env, log: () => undefined, options: plainOrmOptions(env) });
   await cpu('raw transition', n, (i) => raw.transition(ids[i]));
-  await cpu('uow.write(empty)', n, () => uow.write(async () => 1));
-  await cpu('em.transactional(empty)', n, () => orm.em.fork().transactional(async () => 1));
+  await cpu('stock: em.transactional(empty)', n, () => stock.em.fork().transactional(async () => 1));
+  await cpu('lean: em.transactional(empty)', n, () => orm.em.fork().transactional(async () => 1));
+  await cpu('lean: uow.write(empty)', n, () => uow.write(async () => 1));
   await cpu('fork+findOne', n, (i) => orm.em.fork().findOne(Contract, { id: ids[2000 + i] }));
   await cpu('service.get', n, (i) => svc.get(ids[2000 + i]));
   await cpu('service.transition', n, (i) => svc.transition(ids[4000 + i], { to: 'active', expectedVersion: 1 }));
   await cpu('service.rename', n, (i) => svc.rename(ids[4000 + i], { title: 'x', expectedVersion: 2 }));
   await orm.close();
+  await stock.close();
 }
 main();
