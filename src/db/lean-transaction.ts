@@ -6,7 +6,7 @@ import type { AbstractSqlConnection, AbstractSqlPlatform } from '@mikro-orm/knex
  * statement runs there (returning what knex's raw query would, so MikroORM's `transformRawResult` applies).
  */
 export interface RawDialect {
-  begin(connection: any, options: BeginOptions, knexClient: KnexClient): Promise<void>;
+  begin(connection: any, options: BeginOptions, knexClient: KnexClient, platform: AbstractSqlPlatform): Promise<void>;
   run(connection: any, sql: string): Promise<unknown>;
   /** Called when ROLLBACK itself failed: the connection must not go back to the pool as it is. */
   discard(connection: any, error: unknown): void;
@@ -118,7 +118,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       const client = this.knexClient();
       const connection = await client.acquireConnection();
       try {
-        await dialect.begin(connection, options, client);
+        await dialect.begin(connection, options, client, platform);
       } catch (error) {
         await client.releaseConnection(connection);
         throw error;

@@ -10,10 +10,9 @@ interface RawPg {
 
 /** Lean transactions (db/lean-transaction.ts) on node-postgres. */
 const pgRawDialect: RawDialect = {
-  async begin(conn: RawPg, options) {
+  async begin(conn: RawPg, options, _client, platform) {
     // The platform's own BEGIN (isolation level and read-only folded in), as MikroORM logs it.
-    const sql = new PostgreSqlPlatform().getBeginTransactionSQL(options);
-    for (const statement of sql) await conn.query(statement);
+    for (const statement of platform.getBeginTransactionSQL(options)) await conn.query(statement);
   },
   run(conn: RawPg, sql) {
     return conn.query(sql);
