@@ -125,7 +125,13 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       }
       for (const query of platform.getBeginTransactionSQL(options)) this.logQuery(query, options.loggerContext);
       const trx = new LeanTransaction(client, connection);
-      await options.eventBroadcaster?.dispatchEvent(EventType.afterTransactionStart, trx as any);
+      try {
+        await options.eventBroadcaster?.dispatchEvent(EventType.afterTransactionStart, trx as any);
+      } catch (error) {
+        // Nobody holds the transaction yet to roll it back: end it here so the connection is not lost.
+        await this.end(trx, true);
+        throw error;
+      }
       return trx;
     }
 

@@ -159,6 +159,30 @@ describeEachDialect(
       expect(await ids()).to.deep.equal([1]);
     });
 
+    it('a failing afterTransactionStart hook ends the transaction it was given and frees the connection', async () => {
+      let fail = true;
+      const orm = await db.openAnother({
+        pool: { min: 0, max: 1 },
+        subscribers: [
+          {
+            afterTransactionStart: () => {
+              if (fail) throw new Error('hook failed');
+            },
+          },
+        ],
+      });
+      let refused: unknown;
+      await orm.em
+        .fork()
+        .transactional(async (tx) => insert(tx as EntityManager, 1))
+        .catch((error: unknown) => (refused = error));
+      expect(String(refused)).to.match(/hook failed/);
+      fail = false;
+      // One pooled connection: had it been kept, this would wait for the pool until the acquire timeout.
+      await orm.em.fork().transactional(async (tx) => insert(tx as EntityManager, 2));
+      expect(await ids()).to.deep.equal([2]);
+    });
+
     if (db.dialect === 'postgresql') it('isolation level and read-only options reach the database', async () => {
       const level = await db.em().transactional(
         async (tx) => (await tx.getConnection().execute('show transaction_isolation', [], 'get', tx.getTransactionContext())) as { transaction_isolation: string },
