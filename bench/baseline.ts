@@ -1,6 +1,7 @@
 import type { Options } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { KnexTransactionsSqliteDriver } from '../src/db/sqlite-driver';
+import { resolveBackend } from '../src/config/backend';
 
 /**
  * ORM options for the "plain MikroORM" variant: MikroORM's stock transaction machinery (knex transaction
@@ -10,5 +11,6 @@ import { KnexTransactionsSqliteDriver } from '../src/db/sqlite-driver';
  * 4 processes fail with SQLITE_BUSY instead of racing).
  */
 export function plainOrmOptions(env: Record<string, string>): Partial<Options> {
-  return { driver: env.DATABASE_URL ? PostgreSqlDriver : KnexTransactionsSqliteDriver } as Partial<Options>;
+  // The same backend choice as the app's config, so plain and services always run on the same database kind.
+  return { driver: resolveBackend(env).kind === 'postgresql' ? PostgreSqlDriver : KnexTransactionsSqliteDriver } as Partial<Options>;
 }

@@ -29,9 +29,10 @@ const ISOLATION_LEVELS = new Set<string>(Object.values(IsolationLevel));
  * A transaction as MikroORM sees it (the `ctx` it passes to queries), without knex's transaction machinery.
  *
  * knex builds a whole knex instance, an event emitter and a promise chain per transaction, and sends BEGIN,
- * each statement and COMMIT through its query runner: an empty `em.transactional()` cost 625 µs of client CPU
- * on SQLite with it and 197 µs without, where a whole raw SQLite transition costs about 40 µs (bench/analysis.md). This holds one pooled connection for the transaction's
- * life and runs MikroORM's statements on it directly — the same SQL text MikroORM would hand knex (values
+ * each statement and COMMIT through its query runner: an empty `em.transactional()` cost 625 µs of client
+ * CPU on SQLite with it and 197 µs without, where a whole raw SQLite transition costs about 40 µs
+ * (bench/analysis.md). This holds one pooled connection for the transaction's life and runs MikroORM's
+ * statements on it directly — the same SQL text MikroORM would hand knex (values
  * inlined by `platform.formatQuery`), the same raw driver calls, the same result shapes.
  *
  * It stays usable wherever a knex transaction is expected: `client` is a transaction client (knex's
@@ -45,16 +46,13 @@ export class LeanTransaction {
 
   constructor(
     base: KnexClient,
+    /** The top-level transaction's connection; its savepoints share it. */
     readonly connection: any,
     readonly index = 0,
     readonly savepointName?: string,
     readonly parent?: LeanTransaction,
   ) {
     this.client = parent ? parent.client : transactionClient(base, this);
-  }
-
-  get root(): LeanTransaction {
-    return this.parent ? this.parent.root : this;
   }
 
   isCompleted(): boolean {
@@ -85,7 +83,7 @@ function transactionClient(base: KnexClient, trx: LeanTransaction): KnexClient {
   return Object.create(base, {
     transacting: { value: true },
     acquireConnection: {
-      value: () => (trx.isCompleted() ? Promise.reject(finishedTransaction()) : Promise.resolve(trx.root.connection)),
+      value: () => (trx.isCompleted() ? Promise.reject(finishedTransaction()) : Promise.resolve(trx.connection)),
     },
     releaseConnection: { value: () => Promise.resolve() },
   });
@@ -182,7 +180,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       const query = this.config.get('onQuery')(queryOrKnex, params as any[]);
       const formatted = this.getPlatform().formatQuery(query, params as any[]);
       const sql = (this as any).getSql(query, formatted, loggerContext) as string;
-      return this.executeQuery(sql, async () => this.transformRawResult(await dialect.run(ctx.root.connection, formatted), method), {
+      return this.executeQuery(sql, async () => this.transformRawResult(await dialect.run(ctx.connection, formatted), method), {
         query,
         params,
         ...loggerContext,
@@ -204,7 +202,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
 
     private async runLogged(ctx: LeanTransaction, sql: string, loggerContext?: LoggingOptions): Promise<void> {
       ctx.assertOpen();
-      await dialect.run(ctx.root.connection, sql);
+      await dialect.run(ctx.connection, sql);
       this.logQuery(sql, loggerContext);
     }
 

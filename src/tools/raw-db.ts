@@ -138,7 +138,11 @@ function kindOfPk(spec: TableSpec, i: number): ColumnKind {
   return spec.columns.find((c) => c.name === spec.primaryKey[i])!.kind;
 }
 
-function fromSqlite(v: unknown, kind: ColumnKind): Value {
+/**
+ * A column value as the copy compares and writes it. Only datetimes arrive differently per driver, so
+ * each driver supplies its own reading of those (as epoch microseconds).
+ */
+function fromDriver(v: unknown, kind: ColumnKind, datetimeMicros: (v: unknown) => number): Value {
   if (v === null || v === undefined) return null;
   switch (kind) {
     case 'int':
@@ -146,12 +150,18 @@ function fromSqlite(v: unknown, kind: ColumnKind): Value {
     case 'int64':
       return String(v);
     case 'datetime':
-      // MikroORM writes epoch milliseconds; rows written by other tools may hold ISO text.
-      if (typeof v === 'bigint' || typeof v === 'number') return Number(v) * 1000;
-      return /^-?\d+$/.test(String(v)) ? Number(v) * 1000 : Date.parse(String(v)) * 1000;
+      return datetimeMicros(v);
     default:
       return String(v);
   }
+}
+
+function fromSqlite(v: unknown, kind: ColumnKind): Value {
+  return fromDriver(v, kind, (d) => {
+    // MikroORM writes epoch milliseconds; rows written by other tools may hold ISO text.
+    if (typeof d === 'bigint' || typeof d === 'number') return Number(d) * 1000;
+    return /^-?\d+$/.test(String(d)) ? Number(d) * 1000 : Date.parse(String(d)) * 1000;
+  });
 }
 
 function toSqlite(v: Value, kind: ColumnKind): unknown {
@@ -257,17 +267,7 @@ function epochMicros(col: string): string {
 }
 
 function fromPg(v: unknown, kind: ColumnKind): Value {
-  if (v === null || v === undefined) return null;
-  switch (kind) {
-    case 'int':
-      return Number(v);
-    case 'int64':
-      return String(v);
-    case 'datetime':
-      return v instanceof Date ? v.getTime() * 1000 : Number(v);
-    default:
-      return String(v);
-  }
+  return fromDriver(v, kind, (d) => (d instanceof Date ? d.getTime() * 1000 : Number(d)));
 }
 
 function toPg(v: Value, kind: ColumnKind): unknown {
