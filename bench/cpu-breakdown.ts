@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { initOrm } from '../src/config/orm-config';
 import { Contract } from '../src/entities/contract.entity';
 import { ContractService } from '../src/services/contract.service';
-import { UnitOfWork } from '../src/services/unit-of-work';
+import { TransactionScope } from '../src/services/transaction-scope';
 import { generate, sizes } from './data';
 import { RawSqlite } from './impl/raw-sqlite';
 import { plainOrmOptions } from './baseline';
@@ -34,7 +34,7 @@ async function main() {
   const ids = data.contracts.map((c) => c.id);
   const n = 1500; // W3-sized; ids 0.., 2000.. and 4000.. are disjoint
   const svc = new ContractService(orm.em as EntityManager);
-  const uow = new UnitOfWork(orm.em as EntityManager);
+  const uow = new TransactionScope(orm.em as EntityManager);
   // MikroORM's stock transactions (knex transaction objects), as the bench's plain variant runs them.
   const stock = await initOrm({ env, log: () => undefined, options: plainOrmOptions(env) });
   await cpu('raw transition', n, (i) => raw.transition(ids[i]));

@@ -4,7 +4,7 @@ import type { ContractDeskOrm } from '../../src/config/orm-config';
 import { Contract } from '../../src/entities/contract.entity';
 import { User } from '../../src/entities/user.entity';
 import { ContractService } from '../../src/services/contract.service';
-import { UnitOfWork } from '../../src/services/unit-of-work';
+import { TransactionScope } from '../../src/services/transaction-scope';
 import { DomainError } from '../../src/errors/domain-error';
 import { ContractStatus } from '../../src/domain/contract-status';
 import type { Dataset } from '../data';
@@ -80,17 +80,17 @@ export class PlainOrm implements Impl {
 
 /**
  * Our services, one long-lived ContractService per process as an app would hold it. W1 has no service
- * of its own (services create one contract per transaction), so it goes through the same UnitOfWork
+ * of its own (services create one contract per transaction), so it goes through the same TransactionScope
  * the services use, with the same validating entity constructors.
  */
 export class ServicesImpl implements Impl {
   readonly name = 'services' as const;
   readonly contracts: ContractService;
-  private readonly uow: UnitOfWork;
+  private readonly uow: TransactionScope;
 
   constructor(readonly orm: ContractDeskOrm) {
     this.contracts = new ContractService(orm.em as EntityManager);
-    this.uow = new UnitOfWork(orm.em as EntityManager);
+    this.uow = new TransactionScope(orm.em as EntityManager);
   }
 
   async w1(data: Dataset): Promise<void> {

@@ -22,7 +22,7 @@ import { APP_SETTINGS } from './tokens';
  * The services receive the module's EntityManager. It is the ORM's global `em`, which resolves to the
  * current request's fork: `registerRequestContext` wraps every request in `RequestContext.create`, and
  * `allowGlobalContext: false` makes any use outside a request fail loudly instead of sharing state.
- * The services then fork once more per operation (UnitOfWork), so no decision reads a stale identity map.
+ * The services then fork once more per operation (TransactionScope), so no decision reads a stale identity map.
  */
 function service<T>(type: new (em: SqlEntityManager) => T) {
   return { provide: type, useFactory: (em: EntityManager) => new type(em as SqlEntityManager), inject: [EntityManager] };

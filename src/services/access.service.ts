@@ -6,7 +6,7 @@ import { User } from '../entities/user.entity';
 import { anyGrantCovers } from '../domain/permissions';
 import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
-import { type Em, UnitOfWork } from './unit-of-work';
+import { type Em, TransactionScope } from './transaction-scope';
 
 export interface RoleInput {
   name: unknown;
@@ -17,16 +17,16 @@ export interface RoleInput {
 const MAX_PERMISSIONS_PER_ROLE = 500;
 
 export class AccessService {
-  private readonly uow: UnitOfWork;
+  private readonly tx: TransactionScope;
 
   constructor(em: Em) {
-    this.uow = new UnitOfWork(em);
+    this.tx = new TransactionScope(em);
   }
 
   /** The unique index on `name` decides; a duplicate is ROLE.NAME_TAKEN. */
   async createRole(input: RoleInput): Promise<Role> {
     const role = new Role(validate.record<RoleInput>('input', input));
-    return this.uow.write(async (em) => {
+    return this.tx.write(async (em) => {
       em.persist(role);
       await em.flush();
       return role;
@@ -35,7 +35,7 @@ export class AccessService {
 
   getRole(id: unknown): Promise<Role> {
     const roleId = validate.uuid('roleId', id);
-    return this.uow.read(async (em) => {
+    return this.tx.read(async (em) => {
       const role = await em.findOne(Role, { id: roleId });
       if (!role) throw NotFoundError.role(roleId);
       return role;
@@ -43,14 +43,14 @@ export class AccessService {
   }
 
   listRoles(): Promise<Role[]> {
-    return this.uow.read((em) => em.find(Role, {}, { orderBy: { priority: 'desc', name: 'asc' } }));
+    return this.tx.read((em) => em.find(Role, {}, { orderBy: { priority: 'desc', name: 'asc' } }));
   }
 
   /** Role edits are last-writer-wins per field (roles carry no version); a rename to a taken name is ROLE.NAME_TAKEN. */
   updateRole(id: unknown, changes: Partial<RoleInput>): Promise<Role> {
     const roleId = validate.uuid('roleId', id);
     validate.record('changes', changes);
-    return this.uow.write(async (em) => {
+    return this.tx.write(async (em) => {
       const role = await em.findOne(Role, { id: roleId });
       if (!role) throw NotFoundError.role(roleId);
       if (changes.name !== undefined) role.rename(changes.name);
@@ -68,7 +68,7 @@ export class AccessService {
   /** One DELETE; the database cascades to role_permissions and role_assignments. */
   async deleteRole(id: unknown): Promise<void> {
     const roleId = validate.uuid('roleId', id);
-    const deleted = await this.uow.write((em) => em.nativeDelete(Role, { id: roleId }));
+    const deleted = await this.tx.write((em) => em.nativeDelete(Role, { id: roleId }));
     if (deleted === 0) throw NotFoundError.role(roleId);
   }
 
@@ -109,7 +109,7 @@ export class AccessService {
 
   listPermissions(roleId: unknown): Promise<string[]> {
     const id = validate.uuid('roleId', roleId);
-    return this.uow.read(async (em) => {
+    return this.tx.read(async (em) => {
       const role = await em.findOne(Role, { id });
       if (!role) throw NotFoundError.role(id);
       const rows = await em.find(RolePermission, { role: id }, { orderBy: { permission: 'asc' } });
@@ -121,7 +121,7 @@ export class AccessService {
   async assignRole(userId: unknown, roleId: unknown): Promise<void> {
     const uid = validate.uuid('userId', userId);
     const rid = validate.uuid('roleId', roleId);
-    await this.uow.write(async (em) => {
+    await this.tx.write(async (em) => {
       await requireUserAndRole(em, uid, rid);
       await em
         .createQueryBuilder(RoleAssignment)
@@ -135,7 +135,7 @@ export class AccessService {
   async unassignRole(userId: unknown, roleId: unknown): Promise<void> {
     const uid = validate.uuid('userId', userId);
     const rid = validate.uuid('roleId', roleId);
-    await this.uow.write(async (em) => {
+    await this.tx.write(async (em) => {
       await requireUserAndRole(em, uid, rid);
       await em.nativeDelete(RoleAssignment, { user: uid, role: rid });
     });
@@ -143,7 +143,7 @@ export class AccessService {
 
   rolesOf(userId: unknown): Promise<Role[]> {
     const uid = validate.uuid('userId', userId);
-    return this.uow.read(async (em) => {
+    return this.tx.read(async (em) => {
       const assignments = await em.find(RoleAssignment, { user: uid }, { populate: ['role'] });
       return assignments.map((a) => a.role.getEntity()).sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
     });
@@ -152,7 +152,7 @@ export class AccessService {
   /** The union of the grants of every role the user holds, sorted. One query. */
   permissionsOf(userId: unknown): Promise<string[]> {
     const uid = validate.uuid('userId', userId);
-    return this.uow.read((em) => grantsOf(em, uid));
+    return this.tx.read((em) => grantsOf(em, uid));
   }
 
   /** Whether any of the user's grants covers `permission` (`*` and `prefix.*` wildcards). */
@@ -162,13 +162,13 @@ export class AccessService {
     if (wanted.includes('*')) {
       throw new ValidationError('VALIDATION.INVALID_PERMISSION', 'permission', 'ask about a concrete permission, not a wildcard');
     }
-    const grants = await this.uow.read((em) => grantsOf(em, uid));
+    const grants = await this.tx.read((em) => grantsOf(em, uid));
     return anyGrantCovers(grants, wanted);
   }
 
   private async writeForRole<T>(roleId: string, work: (em: Em) => Promise<T>): Promise<T> {
     try {
-      return await this.uow.write(work);
+      return await this.tx.write(work);
     } catch (error) {
       if (error instanceof ConflictError && error.code === 'DB.REFERENCE_VIOLATION') throw NotFoundError.role(roleId);
       throw error;

@@ -2,7 +2,8 @@ import { Contract } from '../entities/contract.entity';
 import { User } from '../entities/user.entity';
 import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
-import { type Em, LeanQuery, UnitOfWork } from './unit-of-work';
+import { LeanQuery } from '../db/lean-query';
+import { type Em, TransactionScope } from './transaction-scope';
 
 // Hot reads as lean queries (SQL written once; read-only operations build unmanaged entities, changes load
 // managed ones into the operation's fork).
@@ -24,10 +25,10 @@ export interface VersionedChange {
 }
 
 export class ContractService {
-  private readonly uow: UnitOfWork;
+  private readonly tx: TransactionScope;
 
   constructor(em: Em) {
-    this.uow = new UnitOfWork(em);
+    this.tx = new TransactionScope(em);
   }
 
   /** Party roles are checked by the Contract constructor; the FKs catch a party deleted concurrently. */
@@ -36,7 +37,7 @@ export class ContractService {
     const clientId = validate.uuid('clientId', input.clientId);
     const freelancerId = validate.uuid('freelancerId', input.freelancerId);
     try {
-      return await this.uow.write(async (em) => {
+      return await this.tx.write(async (em) => {
         const [client, freelancer] = await Promise.all([em.findOne(User, { id: clientId }), em.findOne(User, { id: freelancerId })]);
         if (!client) throw NotFoundError.user(clientId);
         if (!freelancer) throw NotFoundError.user(freelancerId);
@@ -55,7 +56,7 @@ export class ContractService {
 
   get(id: unknown): Promise<Contract> {
     const contractId = validate.uuid('id', id);
-    return this.uow.read(async (em) => {
+    return this.tx.read(async (em) => {
       const contract = await BY_ID.findOne(em, [contractId], 'readonly');
       if (!contract) throw NotFoundError.contract(contractId);
       return contract;
@@ -106,7 +107,7 @@ export class ContractService {
       throw new ValidationError('VALIDATION.DUPLICATE', 'changes', 'each contract may appear only once');
     }
     try {
-      return await this.uow.write(async (em) => {
+      return await this.tx.write(async (em) => {
         const loaded = await em.find(Contract, { id: { $in: parsed.map((c) => c.id) } });
         const byId = new Map(loaded.map((c) => [c.id, c]));
         const result = parsed.map((change) => {
@@ -130,7 +131,7 @@ export class ContractService {
   }
 
   private listFor(side: 'client' | 'freelancer', userId: string, limit: number): Promise<Contract[]> {
-    return this.uow.read((em) => LIST_BY[side].find(em, [userId, limit], 'readonly'));
+    return this.tx.read((em) => LIST_BY[side].find(em, [userId, limit], 'readonly'));
   }
 
   /**
@@ -142,7 +143,7 @@ export class ContractService {
     const contractId = validate.uuid('id', id);
     const expected = validate.integer('expectedVersion', expectedVersion, 1, 2_147_483_647);
     try {
-      return await this.uow.write(async (em) => {
+      return await this.tx.write(async (em) => {
         const contract = await BY_ID.findOne(em, [contractId]);
         if (!contract) throw NotFoundError.contract(contractId);
         if (contract.version !== expected) throw ConflictError.versionConflict(contractId, expected, contract.version);

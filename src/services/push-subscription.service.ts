@@ -4,7 +4,7 @@ import { User } from '../entities/user.entity';
 import { type PushEndpointPolicy, DEFAULT_PUSH_POLICY, checkPushEndpoint, checkPushKeys } from '../domain/push-endpoint';
 import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError } from '../errors/domain-error';
-import { type Em, UnitOfWork } from './unit-of-work';
+import { type Em, TransactionScope } from './transaction-scope';
 
 export interface SubscribeInput {
   endpoint: unknown;
@@ -12,13 +12,13 @@ export interface SubscribeInput {
 }
 
 export class PushSubscriptionService {
-  private readonly uow: UnitOfWork;
+  private readonly tx: TransactionScope;
 
   constructor(
     em: Em,
     private readonly policy: PushEndpointPolicy = DEFAULT_PUSH_POLICY,
   ) {
-    this.uow = new UnitOfWork(em);
+    this.tx = new TransactionScope(em);
   }
 
   /**
@@ -34,7 +34,7 @@ export class PushSubscriptionService {
     const endpoint = checkPushEndpoint(body.endpoint, this.policy);
     const keys = checkPushKeys(body.keys);
     try {
-      return await this.uow.write(async (em) => {
+      return await this.tx.write(async (em) => {
         const now = new Date();
         const rows: Array<Record<string, unknown>> = await em
           .createQueryBuilder(PushSubscription)
@@ -61,13 +61,13 @@ export class PushSubscriptionService {
   async unsubscribe(userId: unknown, endpoint: unknown): Promise<void> {
     const uid = validate.uuid('userId', userId);
     const canonical = canonicalEndpoint(endpoint, this.policy);
-    const deleted = await this.uow.write((em) => em.nativeDelete(PushSubscription, { endpoint: canonical, user: uid }));
+    const deleted = await this.tx.write((em) => em.nativeDelete(PushSubscription, { endpoint: canonical, user: uid }));
     if (deleted === 0) throw NotFoundError.pushSubscription(canonical);
   }
 
   listForUser(userId: unknown): Promise<PushSubscription[]> {
     const uid = validate.uuid('userId', userId);
-    return this.uow.read((em) => em.find(PushSubscription, { user: uid }, { orderBy: { createdAt: 'desc', id: 'desc' } }));
+    return this.tx.read((em) => em.find(PushSubscription, { user: uid }, { orderBy: { createdAt: 'desc', id: 'desc' } }));
   }
 }
 

@@ -38,7 +38,7 @@ export function isRetryable(error: unknown, idempotent = false): boolean {
 /**
  * Runs `operation` again when it fails with a retryable error, up to `attempts` tries in total, waiting a
  * jittered, exponentially growing delay in between; anything else, and the last failure, is rethrown
- * unchanged. `operation` must be a WHOLE unit of work (a service call, one `UnitOfWork.write`), never a
+ * unchanged. `operation` must be a WHOLE unit of work (a service call, one `TransactionScope.write`), never a
  * step inside an open transaction: after a deadlock or a lost connection that transaction is gone, and
  * repeating half of it would apply the other half without it.
  */

@@ -2,7 +2,7 @@ import { User } from '../entities/user.entity';
 import { Contract } from '../entities/contract.entity';
 import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError } from '../errors/domain-error';
-import { type Em, UnitOfWork } from './unit-of-work';
+import { type Em, TransactionScope } from './transaction-scope';
 
 export interface RegisterUserInput {
   username: unknown;
@@ -11,16 +11,16 @@ export interface RegisterUserInput {
 }
 
 export class UserService {
-  private readonly uow: UnitOfWork;
+  private readonly tx: TransactionScope;
 
   constructor(em: Em) {
-    this.uow = new UnitOfWork(em);
+    this.tx = new TransactionScope(em);
   }
 
   /** The unique indexes decide uniqueness atomically; a violation becomes USER.USERNAME_TAKEN / USER.EMAIL_TAKEN. */
   async register(input: RegisterUserInput): Promise<User> {
     const user = new User(validate.record<RegisterUserInput>('input', input));
-    return this.uow.write(async (em) => {
+    return this.tx.write(async (em) => {
       em.persist(user);
       await em.flush();
       return user;
@@ -29,7 +29,7 @@ export class UserService {
 
   get(id: unknown): Promise<User> {
     const userId = validate.uuid('id', id);
-    return this.uow.read(async (em) => {
+    return this.tx.read(async (em) => {
       const user = await em.findOne(User, { id: userId });
       if (!user) throw NotFoundError.user(userId);
       return user;
@@ -41,7 +41,7 @@ export class UserService {
     const page = validate.record<{ limit?: unknown; offset?: unknown }>('options', options);
     const limit = validate.listLimit(page.limit);
     const offset = page.offset === undefined ? 0 : validate.integer('offset', page.offset, 0, 1_000_000);
-    return this.uow.read((em) => em.find(User, {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset }));
+    return this.tx.read((em) => em.find(User, {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset }));
   }
 
   /**
@@ -52,7 +52,7 @@ export class UserService {
   async delete(id: unknown): Promise<void> {
     const userId = validate.uuid('id', id);
     try {
-      await this.uow.write(async (em) => {
+      await this.tx.write(async (em) => {
         const user = await em.findOne(User, { id: userId });
         if (!user) throw NotFoundError.user(userId);
         const contracts = await em.count(Contract, { $or: [{ client: userId }, { freelancer: userId }] });

@@ -6,7 +6,7 @@ import { User } from '../../src/entities/user.entity';
 import { translateError } from '../../src/errors/translate';
 import { ContractService } from '../../src/services/contract.service';
 import { withRetry } from '../../src/services/retry';
-import { type Em, UnitOfWork } from '../../src/services/unit-of-work';
+import { type Em, TransactionScope } from '../../src/services/transaction-scope';
 import { makeContract, makeUser } from '../helpers/factories';
 import { PartyRole } from '../../src/domain/party-role';
 import { describeEachDialect } from '../helpers/orm';
@@ -134,7 +134,7 @@ describeEachDialect(
         const [a, b] = [await makeContract(db.em()), await makeContract(db.em())];
         const meet = barrier(2);
         const { ab, ba } = crossedIncrements(a.id, b.id, meet, { attempt: 1 });
-        const results = await Promise.all([settle(new UnitOfWork(db.em()).write(ab)), settle(new UnitOfWork(db.em()).write(ba))]);
+        const results = await Promise.all([settle(new TransactionScope(db.em()).write(ab)), settle(new TransactionScope(db.em()).write(ba))]);
         const failed = results.filter((r) => r !== 'ok');
         expect(failed, 'exactly one deadlock victim').to.have.length(1);
         expectContention(failed[0]);
@@ -153,7 +153,7 @@ describeEachDialect(
             withRetry(
               (attempt) => {
                 runs[i].attempt = attempt;
-                return new UnitOfWork(db.em()).write(work);
+                return new TransactionScope(db.em()).write(work);
               },
               { attempts: 4, baseDelayMs: 10, onRetry: (e) => failures.push(e) },
             ),
@@ -184,8 +184,8 @@ describeEachDialect(
         const meet = barrier(2);
         const once = { attempt: 1 };
         const results = await Promise.all([
-          settle(new UnitOfWork(db.em()).write(skewed(ids, a.id, meet, once))),
-          settle(new UnitOfWork(db.em()).write(skewed(ids, b.id, meet, once))),
+          settle(new TransactionScope(db.em()).write(skewed(ids, a.id, meet, once))),
+          settle(new TransactionScope(db.em()).write(skewed(ids, b.id, meet, once))),
         ]);
         const failed = results.filter((r) => r !== 'ok');
         expect(failed, 'exactly one serialization victim').to.have.length(1);
@@ -204,7 +204,7 @@ describeEachDialect(
             withRetry(
               (attempt) => {
                 runs[i].attempt = attempt;
-                return new UnitOfWork(db.em()).write(skewed(ids, target, meet2, runs[i]));
+                return new TransactionScope(db.em()).write(skewed(ids, target, meet2, runs[i]));
               },
               { attempts: 4, baseDelayMs: 10, onRetry: (e) => failures.push(e) },
             ),

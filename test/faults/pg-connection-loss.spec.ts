@@ -8,7 +8,7 @@ import { describeEachDialect } from '../helpers/orm';
 import { batchRows, partialBatches, writeBatch } from './support/batches';
 import { describeCause, expectUnavailable } from './support/expect-errors';
 import { TcpProxy } from './support/tcp-proxy';
-import { UnitOfWork } from '../../src/services/unit-of-work';
+import { TransactionScope } from '../../src/services/transaction-scope';
 
 const quiet = () => undefined;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -118,7 +118,7 @@ describeEachDialect('faults: PostgreSQL connection loss', (db) => {
           await proxy.restore();
           // Reconnection as a caller sees it: the first query that succeeds, polled every 5 ms ...
           await waitUntil(
-            () => new UnitOfWork(viaProxy.em).read((em) => em.execute('select 1')).then(() => true, () => false),
+            () => new TransactionScope(viaProxy.em).read((em) => em.execute('select 1')).then(() => true, () => false),
             20_000,
             5,
           );

@@ -4,7 +4,7 @@ import { Contract } from '../../src/entities/contract.entity';
 import type { User } from '../../src/entities/user.entity';
 import { ContractService } from '../../src/services/contract.service';
 import { UserService } from '../../src/services/user.service';
-import { LeanQuery } from '../../src/services/unit-of-work';
+import { LeanQuery } from '../../src/db/lean-query';
 import { describeEachDialect } from '../helpers/orm';
 import { uniqueName } from '../helpers/factories';
 

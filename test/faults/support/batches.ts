@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { Contract } from '../../../src/entities/contract.entity';
 import { User } from '../../../src/entities/user.entity';
 import { PartyRole } from '../../../src/domain/party-role';
-import { UnitOfWork } from '../../../src/services/unit-of-work';
+import { TransactionScope } from '../../../src/services/transaction-scope';
 
 /**
  * A "batch" is 2 users and `contracts` contracts written in ONE service transaction, every row tagged
@@ -15,7 +15,7 @@ export async function writeBatch(
   options: { contracts?: number; between?: (step: number) => Promise<void> } = {},
 ): Promise<void> {
   const contracts = options.contracts ?? 5;
-  await new UnitOfWork(em).write(async (tx) => {
+  await new TransactionScope(em).write(async (tx) => {
     const client = new User({ username: `${tag}-c`, email: `${tag}-c@example.com`, role: PartyRole.Client });
     const freelancer = new User({ username: `${tag}-f`, email: `${tag}-f@example.com`, role: PartyRole.Freelancer });
     tx.persist([client, freelancer]);

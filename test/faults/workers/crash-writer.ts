@@ -4,7 +4,7 @@ import { initOrm } from '../../../src/config/orm-config';
 import { Contract } from '../../../src/entities/contract.entity';
 import { User } from '../../../src/entities/user.entity';
 import { PartyRole } from '../../../src/domain/party-role';
-import { UnitOfWork } from '../../../src/services/unit-of-work';
+import { TransactionScope } from '../../../src/services/transaction-scope';
 
 /**
  * Child process for the SIGKILL crash test. Protocol on stdout, one line each (stdout to a pipe is
@@ -23,7 +23,7 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function writeBatch(uow: UnitOfWork, tag: string): Promise<void> {
+async function writeBatch(uow: TransactionScope, tag: string): Promise<void> {
   await uow.write(async (em) => {
     const client = new User({ username: `${tag}-c`, email: `${tag}-c@example.com`, role: PartyRole.Client });
     const freelancer = new User({ username: `${tag}-f`, email: `${tag}-f@example.com`, role: PartyRole.Freelancer });
@@ -38,7 +38,7 @@ async function writeBatch(uow: UnitOfWork, tag: string): Promise<void> {
 
 async function run(runTag: string): Promise<void> {
   const orm = await initOrm({ env: process.env, log: () => undefined });
-  const uow = new UnitOfWork(orm.em);
+  const uow = new TransactionScope(orm.em);
   say('ready');
   for (let n = 0; ; n++) {
     const tag = `${runTag}-b${n}`;

@@ -1,59 +1,7 @@
-import { createHash } from 'node:crypto';
 import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, SCALAR_TYPES, Utils } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError } from '../errors/domain-error';
-import { toDriverException } from '../errors/native';
-import { translateError } from '../errors/translate';
 
-export type Em = EntityManager;
-
-/**
- * Every service operation runs in its own fork of the caller's EntityManager: a fresh identity map per
- * unit of work, so a decision is never made on an entity cached by an earlier request, and memory stays
- * bounded in long-lived services. Errors leave here only as DomainErrors.
- */
-export class UnitOfWork {
-  constructor(private readonly em: Em) {}
-
-  /**
-   * Read, decide and write in one transaction. On SQLite it begins IMMEDIATE (the write lock is taken
-   * up front); on PostgreSQL it runs at READ COMMITTED, so each operation must still make its decisive
-   * check atomic (version in the UPDATE's WHERE, a unique index, a row lock, or one upsert statement).
-   *
-   * begin/commit on the operation's own fork rather than `em.transactional()`: the same transaction and
-   * the same flush-before-commit, without the second fork and identity-map merge transactional() does.
-   */
-  async write<T>(work: (em: Em) => Promise<T>): Promise<T> {
-    const em = this.em.fork({ clear: true });
-    try {
-      await em.begin();
-      try {
-        const result = await work(em);
-        await em.commit(); // flushes first
-        return result;
-      } catch (error) {
-        await em.rollback().catch(() => undefined);
-        throw error;
-      }
-    } catch (error) {
-      throw this.translate(error);
-    }
-  }
-
-  /** Reads that need no transaction (one statement, or no cross-statement consistency required). */
-  async read<T>(work: (em: Em) => Promise<T>): Promise<T> {
-    try {
-      return await work(this.em.fork({ clear: true }));
-    } catch (error) {
-      throw this.translate(error);
-    }
-  }
-
-  /** Errors from a lean query come straight from the driver: let MikroORM classify them first. */
-  private translate(error: unknown): DomainError {
-    return translateError(toDriverException(error, this.em));
-  }
-}
+type Em = EntityManager;
 
 /**
  * A lean read: the SELECT is written once per entity and query shape, runs as a parameterized (SQLite:
@@ -171,12 +119,13 @@ const READONLY_OPTIONS = { merge: false, refresh: true, convertCustomTypes: true
 export type LeanMode = 'managed' | 'readonly';
 
 type RawSqlite = { prepare(sql: string): { all(...params: unknown[]): unknown[] } };
-type RawPg = { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }> };
+type RawPg = { query(q: { text: string; values: unknown[] }): Promise<{ rows: unknown[] }> };
 
-// node-postgres wants numbered placeholders. A named statement is parsed and planned once per pooled
-// connection (node-postgres remembers it per connection) instead of on every call; the name is derived from
-// the text, so one name never stands for two different statements.
-const pgStatements = new Map<string, { name: string; text: string }>();
+// node-postgres wants numbered placeholders. The statement is unnamed (parsed on every call): a named
+// prepared statement lives on one server connection, which a transaction-pooling PgBouncer does not keep
+// for us ("prepared statement … does not exist / already exists"), and its cached plan breaks after DDL that
+// changes a result type (0A000) until the connection is recycled.
+const pgText = new Map<string, string>();
 const statements = new WeakMap<object, Map<string, ReturnType<RawSqlite['prepare']>>>();
 
 async function runLean(em: Em, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
@@ -193,14 +142,12 @@ async function runLean(em: Em, sql: string, params: readonly unknown[]): Promise
       if (!stmt) cache.set(sql, (stmt = (connection as RawSqlite).prepare(sql)));
       return stmt.all(...params) as Record<string, unknown>[];
     }
-    let statement = pgStatements.get(sql);
-    if (!statement) {
+    let text = pgText.get(sql);
+    if (text === undefined) {
       let n = 0;
-      const text = sql.replace(/\?/g, () => `$${++n}`);
-      statement = { name: `cd_lean_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text };
-      pgStatements.set(sql, statement);
+      pgText.set(sql, (text = sql.replace(/\?/g, () => `$${++n}`)));
     }
-    return (await (connection as RawPg).query({ ...statement, values: params as unknown[] })).rows as Record<string, unknown>[];
+    return (await (connection as RawPg).query({ text, values: params as unknown[] })).rows as Record<string, unknown>[];
   } finally {
     await client.releaseConnection(connection);
   }
