@@ -79,8 +79,14 @@ function sqliteOptions(backend: Extract<Backend, { kind: 'sqlite' }>): Options {
   return {
     driver: ContractDeskSqliteDriver,
     dbName: backend.path,
-    // One connection: better-sqlite3 is synchronous, and a single writer per process is what SQLite wants.
-    pool: { min: 1, max: 1 },
+    // One write connection: better-sqlite3 is synchronous, and a single writer per process is what SQLite wants.
+    // Waiting for it longer than the busy timeout means the queue is hopeless or the caller holds it itself
+    // (a top-level transaction inside another): fail as DB.WRITE_CONNECTION_TIMEOUT instead of knex's 60 s.
+    pool: { min: 1, max: 1, acquireTimeoutMillis: Math.max(2_000, backend.busyTimeoutMs) },
+    // Reads outside a transaction get their own connection (MikroORM's read replica, here the same file): in WAL
+    // they run while another process, or this one, holds the write lock, instead of queueing behind the writer.
+    // ':memory:' is one database per connection, so it has none.
+    replicas: backend.path === ':memory:' ? [] : [{ name: 'sqlite-reader', dbName: backend.path }],
     driverOptions: {
       connection: {
         pragmas: { journalMode: 'WAL', synchronous: backend.synchronous, busyTimeoutMs: backend.busyTimeoutMs },

@@ -118,42 +118,15 @@ const READONLY_OPTIONS = { merge: false, refresh: true, convertCustomTypes: true
 
 export type LeanMode = 'managed' | 'readonly';
 
-type RawSqlite = { prepare(sql: string): { all(...params: unknown[]): unknown[] } };
-type RawPg = { query(q: { text: string; values: unknown[] }): Promise<{ rows: unknown[] }> };
-
-// node-postgres wants numbered placeholders. The statement is unnamed (parsed on every call): a named
-// prepared statement lives on one server connection, which a transaction-pooling PgBouncer does not keep
-// for us ("prepared statement … does not exist / already exists"), and its cached plan breaks after DDL that
-// changes a result type (0A000) until the connection is recycled.
-const pgText = new Map<string, string>();
-const statements = new WeakMap<object, Map<string, ReturnType<RawSqlite['prepare']>>>();
-
-async function runLean(em: Em, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-  // Inside a transaction knex's transaction client hands out the transaction's connection; outside,
-  // the pool lends one exclusively, so a lean read never runs inside someone else's open transaction.
-  const trx = em.getTransactionContext<{ client: KnexClient }>();
-  const client: KnexClient = trx ? trx.client : (em.getConnection().getKnex().client as KnexClient);
-  const connection = await client.acquireConnection();
-  try {
-    if (typeof (connection as RawSqlite).prepare === 'function') {
-      let cache = statements.get(connection);
-      if (!cache) statements.set(connection, (cache = new Map()));
-      let stmt = cache.get(sql);
-      if (!stmt) cache.set(sql, (stmt = (connection as RawSqlite).prepare(sql)));
-      return stmt.all(...params) as Record<string, unknown>[];
-    }
-    let text = pgText.get(sql);
-    if (text === undefined) {
-      let n = 0;
-      pgText.set(sql, (text = sql.replace(/\?/g, () => `$${++n}`)));
-    }
-    return (await (connection as RawPg).query({ text, values: params as unknown[] })).rows as Record<string, unknown>[];
-  } finally {
-    await client.releaseConnection(connection);
-  }
+/** Our drivers' connections (db/lean-transaction.ts) run lean reads, logged like every other statement. */
+interface LeanConnection {
+  leanQuery(sql: string, params: readonly unknown[], ctx?: unknown): Promise<Record<string, unknown>[]>;
 }
 
-interface KnexClient {
-  acquireConnection(): Promise<object>;
-  releaseConnection(connection: object): Promise<unknown>;
+function runLean(em: Em, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+  // Inside a transaction: its connection. Outside: a reader where the configuration has one (SQLite files
+  // get their own reader connection, so reads never queue behind a writer waiting for the write lock).
+  const trx = em.getTransactionContext();
+  const connection = em.getConnection(trx ? 'write' : 'read') as unknown as LeanConnection;
+  return connection.leanQuery(sql, params, trx);
 }

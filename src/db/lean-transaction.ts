@@ -1,13 +1,25 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventType, IsolationLevel, type LoggingOptions, type TransactionEventBroadcaster } from '@mikro-orm/core';
 import type { AbstractSqlConnection, AbstractSqlPlatform } from '@mikro-orm/knex';
+import { TransactionUsageError, UnavailableError } from '../errors/domain-error';
 
 /**
  * What differs per database under a lean transaction: how it starts on a raw connection, and how one
  * statement runs there (returning what knex's raw query would, so MikroORM's `transformRawResult` applies).
  */
 export interface RawDialect {
-  begin(connection: any, options: BeginOptions, knexClient: KnexClient, platform: AbstractSqlPlatform): Promise<void>;
+  /**
+   * The pool holds one connection that every transaction needs (SQLite's writer): a top-level transaction opened
+   * while the same async flow already holds it can never start, so it is refused at once.
+   */
+  exclusiveWriter: boolean;
+  /** The statements that open a top-level transaction with these options, exactly as they are sent and logged. */
+  beginStatements(options: BeginOptions, platform: AbstractSqlPlatform): string[];
+  /** Sends them (SQLite: retrying BEGIN IMMEDIATE while another connection holds the write lock). */
+  begin(connection: any, statements: readonly string[], options: BeginOptions, knexClient: KnexClient): Promise<void>;
   run(connection: any, sql: string): Promise<unknown>;
+  /** One parameterized read (`?` placeholders), rows as objects keyed by column. */
+  query(connection: any, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
   /** Called when ROLLBACK itself failed: the connection must not go back to the pool as it is. */
   discard(connection: any, error: unknown): void;
 }
@@ -24,6 +36,18 @@ export interface KnexClient {
 }
 
 const ISOLATION_LEVELS = new Set<string>(Object.values(IsolationLevel));
+
+/** Whether a transaction context (`em.getTransactionContext()`) was begun read-only. */
+export function isReadOnlyTransaction(ctx: unknown): boolean {
+  return ctx instanceof LeanTransaction && ctx.readOnly;
+}
+
+/** The exclusive-writer pools whose connection the current async flow holds in an open transaction. */
+const openWriters = new AsyncLocalStorage<ReadonlyArray<{ client: KnexClient; open: boolean }>>();
+
+function isAcquireTimeout(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'KnexTimeoutError';
+}
 
 /**
  * A transaction as MikroORM sees it (the `ctx` it passes to queries), without knex's transaction machinery.
@@ -42,6 +66,8 @@ const ISOLATION_LEVELS = new Set<string>(Object.values(IsolationLevel));
 export class LeanTransaction {
   /** knex checks `transacting(ctx)` arguments for own enumerable properties; `client` is one. */
   readonly client: KnexClient;
+  /** Begun with `readOnly: true` (SQLite: DEFERRED; PostgreSQL: READ ONLY); savepoints inherit it. */
+  readonly readOnly: boolean;
   private completed = false;
 
   constructor(
@@ -51,8 +77,10 @@ export class LeanTransaction {
     readonly index = 0,
     readonly savepointName?: string,
     readonly parent?: LeanTransaction,
+    readOnly = false,
   ) {
     this.client = parent ? parent.client : transactionClient(base, this);
+    this.readOnly = parent ? parent.readOnly : readOnly;
   }
 
   isCompleted(): boolean {
@@ -98,6 +126,25 @@ type Constructor<T> = abstract new (...args: any[]) => T;
  */
 export function withLeanTransactions<T extends Constructor<AbstractSqlConnection>>(Base: T, dialect: RawDialect): T {
   abstract class LeanTransactionConnection extends Base {
+    /**
+     * `em.transactional()` and `@Transactional()` reach the connection here. Where the pool's one connection is
+     * the writer every transaction needs (SQLite), a top-level transaction opened inside another one of the same
+     * async flow would wait for its own caller until the acquire timeout: refuse it at once, naming the cause.
+     */
+    override async transactional<T>(cb: (trx: any) => Promise<T>, options: Parameters<AbstractSqlConnection['transactional']>[1] = {}): Promise<T> {
+      if (options.ctx || !dialect.exclusiveWriter) return super.transactional(cb, options);
+      const client = this.knexClient();
+      const held = openWriters.getStore() ?? [];
+      if (held.some((mark) => mark.open && mark.client === client)) throw TransactionUsageError.nestedTopLevel();
+      const mark = { client, open: true };
+      try {
+        return await openWriters.run([...held, mark], () => super.transactional(cb, options));
+      } finally {
+        // Work started inside and still running afterwards (not awaited) may open its own transaction then.
+        mark.open = false;
+      }
+    }
+
     override async begin(options: Parameters<AbstractSqlConnection['begin']>[0] = {}): Promise<any> {
       const parent = options.ctx as unknown;
       if (parent && !(parent instanceof LeanTransaction)) return super.begin(options);
@@ -113,16 +160,20 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
         return new LeanTransaction(this.knexClient(), parent.connection, index, name, parent);
       }
       await options.eventBroadcaster?.dispatchEvent(EventType.beforeTransactionStart);
+      const statements = dialect.beginStatements(options, platform).map((sql) => this.hooked(sql));
       const client = this.knexClient();
-      const connection = await client.acquireConnection();
+      const connection = await client.acquireConnection().catch((error: unknown) => {
+        if (!dialect.exclusiveWriter || !isAcquireTimeout(error)) throw error;
+        throw UnavailableError.writeConnectionTimeout(this.acquireTimeoutMs(client), error);
+      });
       try {
-        await dialect.begin(connection, options, client, platform);
+        await dialect.begin(connection, statements, options, client);
       } catch (error) {
         await client.releaseConnection(connection);
         throw error;
       }
-      for (const query of platform.getBeginTransactionSQL(options)) this.logQuery(query, options.loggerContext);
-      const trx = new LeanTransaction(client, connection);
+      for (const query of statements) this.logQuery(query, options.loggerContext);
+      const trx = new LeanTransaction(client, connection, 0, undefined, undefined, options.readOnly === true);
       try {
         await options.eventBroadcaster?.dispatchEvent(EventType.afterTransactionStart, trx as any);
       } catch (error) {
@@ -143,15 +194,16 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       }
       ctx.assertOpen();
       await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionCommit, ctx as any);
+      const commit = this.hooked(platform.getCommitTransactionSQL());
       try {
-        await dialect.run(ctx.connection, 'commit');
+        await dialect.run(ctx.connection, commit);
       } catch (error) {
         // A failed COMMIT can leave the transaction open (SQLite); end it before the connection goes back.
         await this.end(ctx, true);
         throw error;
       }
       await this.end(ctx, false);
-      this.logQuery(platform.getCommitTransactionSQL(), loggerContext);
+      this.logQuery(commit, loggerContext);
       await eventBroadcaster?.dispatchEvent(EventType.afterTransactionCommit, ctx as any);
     }
 
@@ -167,7 +219,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       }
       await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionRollback, ctx as any);
       if (!ctx.isCompleted()) await this.end(ctx, true);
-      this.logQuery(platform.getRollbackTransactionSQL(), loggerContext);
+      this.logQuery(this.hooked(platform.getRollbackTransactionSQL()), loggerContext);
       await eventBroadcaster?.dispatchEvent(EventType.afterTransactionRollback, ctx as any);
     }
 
@@ -179,8 +231,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       // The same text MikroORM's own execute sends to knex: onQuery hook, then values inlined by the platform.
       const query = this.config.get('onQuery')(queryOrKnex, params as any[]);
       const formatted = this.getPlatform().formatQuery(query, params as any[]);
-      const sql = (this as any).getSql(query, formatted, loggerContext) as string;
-      return this.executeQuery(sql, async () => this.transformRawResult(await dialect.run(ctx.connection, formatted), method), {
+      return this.executeQuery(this.logText(query, formatted, loggerContext), async () => this.transformRawResult(await dialect.run(ctx.connection, formatted), method), {
         query,
         params,
         ...loggerContext,
@@ -192,7 +243,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       ctx.complete();
       const client = this.knexClient();
       try {
-        if (rollback) await dialect.run(ctx.connection, 'rollback');
+        if (rollback) await dialect.run(ctx.connection, this.hooked((this.getPlatform() as AbstractSqlPlatform).getRollbackTransactionSQL()));
       } catch (error) {
         dialect.discard(ctx.connection, error);
       } finally {
@@ -202,8 +253,54 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
 
     private async runLogged(ctx: LeanTransaction, sql: string, loggerContext?: LoggingOptions): Promise<void> {
       ctx.assertOpen();
-      await dialect.run(ctx.connection, sql);
-      this.logQuery(sql, loggerContext);
+      const hooked = this.hooked(sql);
+      await dialect.run(ctx.connection, hooked);
+      this.logQuery(hooked, loggerContext);
+    }
+
+    /**
+     * A lean read (src/db/lean-query.ts): one parameterized statement on the transaction's connection, or on
+     * one this connection's pool lends exclusively (never inside someone else's open transaction). Like every
+     * other statement it goes through the onQuery hook and the query log, so the read that decided a write
+     * shows up where the write does.
+     */
+    async leanQuery(sql: string, params: readonly unknown[], ctx?: unknown, loggerContext?: LoggingOptions): Promise<Record<string, unknown>[]> {
+      const query = this.config.get('onQuery')(sql, params as any[]);
+      const logged = this.logText(query, undefined, loggerContext, params);
+      if (ctx instanceof LeanTransaction) {
+        ctx.assertOpen();
+        return this.executeQuery(logged, () => dialect.query(ctx.connection, query, params), { query, params, ...loggerContext } as any);
+      }
+      // A transaction from outside (a knex one passed as ctx) hands out its own connection; else the pool's.
+      const client = (ctx as { client?: KnexClient } | undefined)?.client ?? this.knexClient();
+      return this.executeQuery(
+        logged,
+        async () => {
+          const connection = await client.acquireConnection();
+          try {
+            return await dialect.query(connection, query, params);
+          } finally {
+            await client.releaseConnection(connection);
+          }
+        },
+        { query, params, ...loggerContext } as any,
+      );
+    }
+
+    private acquireTimeoutMs(client: KnexClient): number {
+      return (client as { config?: { pool?: { acquireTimeoutMillis?: number } } }).config?.pool?.acquireTimeoutMillis ?? 60_000;
+    }
+
+    /** Transaction control goes through onQuery too, so a hook sees (and a log shows) the real BEGIN. */
+    private hooked(sql: string): string {
+      return this.config.get('onQuery')(sql, []);
+    }
+
+    /** What the query log shows: values inlined only where the logger asks for them ('query-params'). */
+    private logText(query: string, formatted: string | undefined, loggerContext?: LoggingOptions, params: readonly unknown[] = []): string {
+      const logger = this.config.getLogger();
+      if (!logger.isEnabled('query', loggerContext as any) || !logger.isEnabled('query-params', loggerContext as any)) return query;
+      return formatted ?? this.getPlatform().formatQuery(query, params as any[]);
     }
 
     private knexClient(): KnexClient {

@@ -5,17 +5,27 @@ import { type RawDialect, withLeanTransactions } from './lean-transaction';
 
 interface RawPg {
   query(sql: string): Promise<unknown>;
+  query(q: { text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
   __knex__disposed?: unknown;
 }
 
 /** Lean transactions (db/lean-transaction.ts) on node-postgres. */
 const pgRawDialect: RawDialect = {
-  async begin(conn: RawPg, options, _client, platform) {
+  exclusiveWriter: false,
+  beginStatements(options, platform) {
     // The platform's own BEGIN (isolation level and read-only folded in), as MikroORM logs it.
-    for (const statement of platform.getBeginTransactionSQL(options)) await conn.query(statement);
+    return platform.getBeginTransactionSQL(options);
+  },
+  async begin(conn: RawPg, statements) {
+    for (const statement of statements) await conn.query(statement);
   },
   run(conn: RawPg, sql) {
     return conn.query(sql);
+  },
+  async query(conn: RawPg, sql, params) {
+    // Unnamed statements: a named one lives on one server connection, which a transaction-pooling PgBouncer
+    // does not keep for us, and its cached plan breaks after DDL that changes a result type (0A000).
+    return (await conn.query({ text: numbered(sql), values: params as unknown[] })).rows;
   },
   discard(conn: RawPg, error) {
     // knex's pool validation drops connections marked like this instead of lending them again, so a
@@ -23,6 +33,17 @@ const pgRawDialect: RawDialect = {
     conn.__knex__disposed = error ?? new Error('transaction could not be ended');
   },
 };
+
+// node-postgres wants numbered placeholders; each distinct text is rewritten once.
+const numberedText = new Map<string, string>();
+function numbered(sql: string): string {
+  let text = numberedText.get(sql);
+  if (text === undefined) {
+    let n = 0;
+    numberedText.set(sql, (text = sql.replace(/\?/g, () => `$${++n}`)));
+  }
+  return text;
+}
 
 class ContractDeskPostgreSqlConnection extends withLeanTransactions(PostgreSqlConnection, pgRawDialect) {}
 

@@ -39,13 +39,13 @@ class ImmediateTransaction extends SqliteTransaction {
   }
 }
 
-async function beginImmediate(conn: RawSqlite, busyTimeoutMs: number): Promise<void> {
+async function beginImmediate(conn: RawSqlite, busyTimeoutMs: number, statement = 'BEGIN IMMEDIATE'): Promise<void> {
   const deadline = Date.now() + busyTimeoutMs;
   conn.pragma('busy_timeout = 0');
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        conn.exec('BEGIN IMMEDIATE');
+        conn.exec(statement);
         return;
       } catch (error) {
         if (!isBusy(error) || Date.now() >= deadline) throw error;
@@ -64,24 +64,41 @@ function busyTimeoutOf(knexClient: unknown): number {
 
 /** Lean transactions (db/lean-transaction.ts) on better-sqlite3: the same BEGINs as ImmediateTransaction. */
 const sqliteRawDialect: RawDialect = {
-  async begin(conn: RawSqlite, options, knexClient) {
-    if (options.readOnly) conn.exec('BEGIN DEFERRED');
-    else await beginImmediate(conn, busyTimeoutOf(knexClient));
+  exclusiveWriter: true,
+  beginStatements(options) {
+    return [options.readOnly ? 'begin deferred' : 'begin immediate'];
+  },
+  async begin(conn: RawSqlite, [statement], options, knexClient) {
+    if (options.readOnly) conn.exec(statement);
+    else await beginImmediate(conn, busyTimeoutOf(knexClient), statement);
   },
   async run(conn: RawSqlite, sql) {
     // What knex's better-sqlite3 client does with a raw query: rows for readers, the run result otherwise.
     const statement = conn.prepare(sql);
     return statement.reader ? statement.all() : statement.run();
   },
+  async query(conn: RawSqlite, sql, params) {
+    return cachedStatement(conn, sql).all(...params) as Record<string, unknown>[];
+  },
   discard() {
     // One file, one connection: nothing to replace it with. A failed ROLLBACK here means none was active.
   },
 };
 
+// Lean reads run the same few statements over and over: prepare each once per connection.
+const statementCache = new WeakMap<RawSqlite, Map<string, ReturnType<RawSqlite['prepare']>>>();
+function cachedStatement(conn: RawSqlite, sql: string): ReturnType<RawSqlite['prepare']> {
+  let cache = statementCache.get(conn);
+  if (!cache) statementCache.set(conn, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = conn.prepare(sql)));
+  return statement;
+}
+
 interface RawSqlite {
   pragma(source: string): unknown;
   exec(source: string): unknown;
-  prepare(source: string): { reader: boolean; all(): unknown[]; run(): unknown };
+  prepare(source: string): { reader: boolean; all(...params: unknown[]): unknown[]; run(): unknown };
 }
 
 function isBusy(error: unknown): boolean {

@@ -30,6 +30,7 @@ export type ErrorKind =
   | 'rule'
   | 'unavailable'
   | 'config'
+  | 'usage'
   | 'internal';
 
 /** Bad input: the request can never succeed as sent. */
@@ -134,8 +135,47 @@ export class UnavailableError extends DomainError {
     return new UnavailableError('DB.UNAVAILABLE', 'The database is unavailable right now; retry shortly', { cause });
   }
 
+  /**
+   * No write connection became free in time. Either writers in this process queue longer than the busy timeout
+   * (retry), or a top-level transaction was opened while its own caller holds the connection (em.begin() on
+   * another EntityManager): then it can never succeed, and the fix is to pass the caller's EntityManager.
+   */
+  static writeConnectionTimeout(waitedMs: number, cause?: unknown): UnavailableError {
+    return new UnavailableError(
+      'DB.WRITE_CONNECTION_TIMEOUT',
+      `No write connection became free within ${waitedMs} ms: another transaction in this process holds it. ` +
+        'If this call runs inside a transaction, pass that transaction\'s EntityManager so it joins instead of opening a new one.',
+      { cause },
+    );
+  }
+
   static contention(cause: unknown): UnavailableError {
     return new UnavailableError('DB.CONTENTION', 'The database is busy with conflicting work; retry shortly', { cause });
+  }
+}
+
+/**
+ * The host application used the services in a way that cannot work (a programming error, not bad input):
+ * the message says what to change.
+ */
+export class TransactionUsageError extends DomainError {
+  readonly kind = 'usage' as const;
+
+  static readOnly(): TransactionUsageError {
+    return new TransactionUsageError(
+      'TX.READ_ONLY',
+      'A writing operation was called inside a read-only transaction; call it inside a read-write transaction or outside any',
+    );
+  }
+
+  /** SQLite has one write connection per ORM: a second top-level transaction in the same flow waits for itself. */
+  static nestedTopLevel(): TransactionUsageError {
+    return new TransactionUsageError(
+      'TX.NESTED_TOP_LEVEL',
+      "A new top-level transaction was opened while this code already runs inside one on SQLite's single write " +
+        'connection (it would wait for itself). Pass the transaction\'s EntityManager to the service so it joins, ' +
+        'or use TransactionPropagation.REQUIRED / NESTED.',
+    );
   }
 }
 

@@ -1,47 +1,54 @@
+import { type TransactionOptions, TransactionPropagation } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError } from '../errors/domain-error';
+import { isReadOnlyTransaction } from '../db/lean-transaction';
+import { DomainError, TransactionUsageError } from '../errors/domain-error';
 import { toDriverException } from '../errors/native';
 import { translateError } from '../errors/translate';
 
 export type Em = EntityManager;
 
 /**
- * Every service operation runs in its own fork of the caller's EntityManager: a fresh identity map per
- * unit of work, so a decision is never made on an entity cached by an earlier request, and memory stays
- * bounded in long-lived services. Errors leave here only as DomainErrors.
+ * How every service operation meets the database. It composes with the caller's code:
+ *
+ * - **Inside a caller's transaction** (`em.transactional()`, `em.begin()`, MikroORM's `@Transactional()`, or a
+ *   service called from another service's operation) the operation joins it, with MikroORM's own
+ *   `TransactionPropagation.REQUIRED`: same connection, same identity map, no commit of its own. Its flush and
+ *   its decisive checks run there, and an error leaves the caller free to roll everything back.
+ * - **Otherwise** each write is its own transaction on a fresh fork (a clean identity map, so a decision is never
+ *   made on an entity cached by an earlier request), and each read runs on a fresh fork outside any transaction
+ *   (on SQLite files and PostgreSQL replicas, on a read connection).
+ *
+ * What a joined operation keeps: the optimistic version check (`update … where id = ? and version = ?` is per
+ * statement), the push claim (one statement), and on SQLite the write lock: every transaction our SQLite driver
+ * begins for writing is BEGIN IMMEDIATE, the caller's included, so a caller cannot have opened the deferred kind
+ * that would reopen SQLITE_BUSY upgrades. A caller's read-only transaction is refused for writes up front
+ * (TX.READ_ONLY) instead of failing half-way.
+ *
+ * Errors leave here only as DomainErrors.
  */
 export class TransactionScope {
   constructor(private readonly em: Em) {}
 
-  /**
-   * Read, decide and write in one transaction. On SQLite it begins IMMEDIATE (the write lock is taken
-   * up front); on PostgreSQL it runs at READ COMMITTED, so each operation must still make its decisive
-   * check atomic (version in the UPDATE's WHERE, a unique index, a row lock, or one upsert statement).
-   *
-   * begin/commit on the operation's own fork rather than `em.transactional()`: the same transaction and
-   * the same flush-before-commit, without the second fork and identity-map merge transactional() does.
-   */
+  /** Read, decide and write atomically: in the caller's transaction if there is one, else in a new one. */
   async write<T>(work: (em: Em) => Promise<T>): Promise<T> {
-    const em = this.em.fork({ clear: true });
     try {
-      await em.begin();
-      try {
-        const result = await work(em);
-        await em.commit(); // flushes first
-        return result;
-      } catch (error) {
-        await em.rollback().catch(() => undefined);
-        throw error;
-      }
+      return await this.em.transactional((em) => {
+        if (isReadOnlyTransaction(em.getTransactionContext())) throw TransactionUsageError.readOnly();
+        return work(em as Em);
+      }, write());
     } catch (error) {
       throw this.translate(error);
     }
   }
 
-  /** Reads that need no transaction (one statement, or no cross-statement consistency required). */
+  /**
+   * Reads that need no transaction of their own (one statement, or no cross-statement consistency required).
+   * Inside a caller's transaction they read there, so the caller's own uncommitted writes are visible.
+   */
   async read<T>(work: (em: Em) => Promise<T>): Promise<T> {
     try {
-      return await work(this.em.fork({ clear: true }));
+      const current = this.em.getContext(false) as Em;
+      return await work(current.isInTransaction() ? current : (current.fork({ clear: true }) as Em));
     } catch (error) {
       throw this.translate(error);
     }
@@ -53,3 +60,13 @@ export class TransactionScope {
   }
 }
 
+/**
+ * REQUIRED: join the current transaction, or begin one. `clear`: a new transaction starts from an empty identity
+ * map (no decision on an entity an earlier request cached); MikroORM merges what it loaded back into the caller's
+ * context when it commits. A new object per call: MikroORM's TransactionManager writes the current transaction
+ * into the options it is given (`options.ctx ??= …`), so a shared constant would carry one call's finished
+ * transaction into the next.
+ */
+function write(): TransactionOptions {
+  return { propagation: TransactionPropagation.REQUIRED, clear: true };
+}

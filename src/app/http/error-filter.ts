@@ -25,6 +25,7 @@ const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
   forbidden: 403,
   unavailable: 503,
   config: 500,
+  usage: 500,
   internal: 500,
 };
 
