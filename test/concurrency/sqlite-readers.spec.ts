@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { EntityManager } from '@mikro-orm/knex';
+import { type ContractDeskOrm, createConfig, initOrm } from '../../src/config/orm-config';
+import { Contract } from '../../src/entities/contract.entity';
+import { ContractService } from '../../src/services/contract.service';
+import { UserService } from '../../src/services/user.service';
+import { makeContract } from '../helpers/factories';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Another OS process takes SQLite's write lock and keeps it until we close its stdin. */
+function holdWriteLock(path: string): Promise<{ release: () => Promise<void> }> {
+  const script = `
+    const db = new (require('better-sqlite3'))(process.argv[1]);
+    db.exec('BEGIN IMMEDIATE');
+    process.stdout.write('locked\\n');
+    process.stdin.on('end', () => { db.exec('ROLLBACK'); db.close(); process.exit(0); }).resume();`;
+  const child = spawn(process.execPath, ['-e', script, path], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout!.once('data', () =>
+      resolve({
+        release: async () => {
+          child.stdin!.end();
+          await exited;
+        },
+      }),
+    );
+  });
+}
+
+/**
+ * SQLite: a write transaction holds this process's write connection while it waits for the write lock. Reads
+ * outside a transaction use their own connection (WAL lets them run beside any writer), so they answer at once.
+ */
+describe('SQLite readers never wait behind a writer', () => {
+  let dir: string;
+  let orm: ContractDeskOrm;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'contractdesk-test-'));
+    const env = { DB_PATH: join(dir, 'readers.sqlite3'), DB_BUSY_TIMEOUT: '5000' };
+    orm = await initOrm({ env, log: () => undefined, options: { migrations: { ...createConfig(env).migrations, silent: true } } });
+    await orm.migrator.up();
+  });
+
+  after(async () => {
+    await orm?.close(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('while another process holds the write lock and a write waits for it, reads answer in under 50 ms', async function () {
+    this.timeout(20_000);
+    const contract = await makeContract(orm.em.fork() as EntityManager);
+    const contracts = new ContractService(orm.em as EntityManager);
+    const users = new UserService(orm.em as EntityManager);
+
+    const lock = await holdWriteLock(join(dir, 'readers.sqlite3'));
+    // This write takes the process's write connection and waits for the lock the other process holds.
+    const waitingWrite = contracts.transition(contract.id, { to: 'active', expectedVersion: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const timings: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = process.hrtime.bigint();
+      const [read, list, user] = await Promise.all([
+        contracts.get(contract.id),
+        contracts.listForClient(contract.client.id),
+        users.get(contract.freelancer.id),
+      ]);
+      timings.push(Number(process.hrtime.bigint() - started) / 1e6);
+      expect([read.status, list.length, user.id]).to.deep.equal(['draft', 1, contract.freelancer.id]);
+    }
+    expect(Math.max(...timings), `read latencies ${timings.map((t) => t.toFixed(1)).join(', ')} ms`).to.be.below(50);
+
+    await lock.release();
+    const written = await waitingWrite;
+    expect(written.version).to.equal(2);
+    const stored = await orm.em.fork().findOneOrFail(Contract, contract.id);
+    expect([stored.status, stored.version]).to.deep.equal(['active', 2]);
+  });
+});

@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import type { EntityManager } from '@mikro-orm/knex';
+import type { ContractDeskOrm } from '../../src/config/orm-config';
+import { ContractService } from '../../src/services/contract.service';
+import { describeEachDialect } from '../helpers/orm';
+import { makeContract } from '../helpers/factories';
+
+/**
+ * The query log is where a conflict gets explained, so it must show every statement a service sends, as sent:
+ * the real BEGIN, the read that decided the write, and the guarded UPDATE (in the style of MikroORM's own
+ * mockLogger tests, which assert the exact SQL a flush sends).
+ */
+describeEachDialect(
+  'every statement a service sends is logged and reaches onQuery',
+  (db) => {
+    let orm: ContractDeskOrm;
+    const logged: string[] = [];
+    const hooked: string[] = [];
+
+    /** One statement as the log shows it: no colours, no timing, one quoting style for both dialects. */
+    const statement = (line: string) =>
+      line
+        .replace(/\u001b\[\d+m/g, '')
+        .replace(/^\[query\] /, '')
+        .replace(/ \[took .*$/, '')
+        .replace(/ \(via (?:read|write) connection '[^']*'\)$/, '')
+        .replace(/`/g, '"');
+
+    before(async () => {
+      orm = await db.openAnother({
+        debug: ['query'],
+        colors: false,
+        logger: (message: string) => logged.push(message),
+        onQuery: (sql: string) => {
+          hooked.push(sql);
+          return sql;
+        },
+      });
+    });
+
+    it('a transition: BEGIN, the deciding SELECT, update … where id = ? and version = ?, COMMIT', async () => {
+      const contract = await makeContract(orm.em.fork() as EntityManager);
+      logged.length = 0;
+      hooked.length = 0;
+      await new ContractService(orm.em.fork() as EntityManager).transition(contract.id, { to: 'active', expectedVersion: 1 });
+
+      const begin = db.dialect === 'sqlite' ? /^begin immediate$/ : /^begin$/;
+      const shape = [begin, /^select .* from "contracts" where "id" = \?$/, /^update "contracts" set .* where "id" = \? and "version" = \?/, /^commit$/];
+      const sent = logged.map(statement);
+      expect(sent, sent.join('\n')).to.have.length(shape.length);
+      shape.forEach((pattern, i) => expect(sent[i]).to.match(pattern));
+      // The hook saw the same statements, in the same order.
+      expect(hooked.map(statement)).to.deep.equal(sent);
+    });
+
+    it('a read outside a transaction: the lean SELECT is logged too', async () => {
+      const contract = await makeContract(orm.em.fork() as EntityManager);
+      logged.length = 0;
+      await new ContractService(orm.em.fork() as EntityManager).get(contract.id);
+      expect(logged.map(statement)).to.deep.equal([statement(hooked[hooked.length - 1])]);
+      expect(statement(hooked[hooked.length - 1])).to.match(/^select .* from "contracts" where "id" = \?$/);
+    });
+  },
+  { sqliteFile: true },
+);
