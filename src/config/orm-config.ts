@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { MikroORM, type Options, ReflectMetadataProvider } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
+import { assertTestedVersions } from '../db/internals';
 import { ContractDeskPostgreSqlDriver } from '../db/pg-driver';
 import { ENTITIES } from '../entities';
 import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
@@ -36,6 +37,7 @@ export function migrationPaths(dialect: Dialect): { path: string; pathTs: string
  * - Migrations are transactional, all-or-nothing, and never switch foreign keys off.
  */
 export function createConfig(env: Env = process.env, overrides: Partial<Options> = {}): Options {
+  assertTestedVersions();
   const backend = resolveBackend(env);
   const paths = migrationPaths(backend.kind);
   const common: Options = {

@@ -1,5 +1,7 @@
-import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, SCALAR_TYPES, Utils } from '@mikro-orm/core';
+import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, Utils } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
+
+import { typeFixedProps } from './internals';
 
 type Em = EntityManager;
 
@@ -74,19 +76,6 @@ export class LeanQuery<T extends object> {
     }
     return sql;
   }
-}
-
-/** The properties whose raw values `em.map` passes through the validator's type fixes (its own condition). */
-const typeFixed = new WeakMap<object, EntityProperty<any>[]>();
-function typeFixedProps<T>(meta: EntityMetadata<T>): EntityProperty<T>[] {
-  let props = typeFixed.get(meta);
-  if (!props) {
-    props = meta.props.filter(
-      (prop) => prop.kind === ReferenceKind.SCALAR && SCALAR_TYPES.includes(prop.runtimeType) && !prop.customType && (prop.setter || !prop.getter),
-    );
-    typeFixed.set(meta, props);
-  }
-  return props;
 }
 
 /** The columns `find` would select: owning relations' FKs and scalars, with custom-type SQL conversions. */

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventType, IsolationLevel, type LoggingOptions, type TransactionEventBroadcaster } from '@mikro-orm/core';
 import type { AbstractSqlConnection, AbstractSqlPlatform } from '@mikro-orm/knex';
 import { TransactionUsageError, UnavailableError } from '../errors/domain-error';
+import type { KnexClient } from './internals';
 
 /**
  * What differs per database under a lean transaction: how it starts on a raw connection, and how one
@@ -21,7 +22,7 @@ export interface RawDialect {
   /** One parameterized read (`?` placeholders), rows as objects keyed by column. */
   query(connection: any, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
   /** Called when ROLLBACK itself failed: the connection must not go back to the pool as it is. */
-  discard(connection: any, error: unknown): void;
+  discard(connection: any, error: unknown): Promise<void>;
 }
 
 export interface BeginOptions {
@@ -29,11 +30,7 @@ export interface BeginOptions {
   readOnly?: boolean;
 }
 
-export interface KnexClient {
-  acquireConnection(): Promise<any>;
-  releaseConnection(connection: any): Promise<unknown>;
-  transacting?: boolean;
-}
+export type { KnexClient } from './internals';
 
 const ISOLATION_LEVELS = new Set<string>(Object.values(IsolationLevel));
 
@@ -245,7 +242,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       try {
         if (rollback) await dialect.run(ctx.connection, this.hooked((this.getPlatform() as AbstractSqlPlatform).getRollbackTransactionSQL()));
       } catch (error) {
-        dialect.discard(ctx.connection, error);
+        await dialect.discard(ctx.connection, error);
       } finally {
         await client.releaseConnection(ctx.connection);
       }

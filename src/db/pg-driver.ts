@@ -6,7 +6,7 @@ import { type RawDialect, withLeanTransactions } from './lean-transaction';
 interface RawPg {
   query(sql: string): Promise<unknown>;
   query(q: { text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
-  __knex__disposed?: unknown;
+  end(): Promise<void>;
 }
 
 /** Lean transactions (db/lean-transaction.ts) on node-postgres. */
@@ -27,10 +27,11 @@ const pgRawDialect: RawDialect = {
     // does not keep for us, and its cached plan breaks after DDL that changes a result type (0A000).
     return (await conn.query({ text: numbered(sql), values: params as unknown[] })).rows;
   },
-  discard(conn: RawPg, error) {
-    // knex's pool validation drops connections marked like this instead of lending them again, so a
-    // connection whose transaction could not be ended never serves another request.
-    conn.__knex__disposed = error ?? new Error('transaction could not be ended');
+  async discard(conn: RawPg) {
+    // A connection whose transaction could not be ended must never serve another request. Closing it through
+    // node-postgres's public end() is enough: knex's own 'end' listener marks it, and the pool's validation then
+    // drops it instead of lending it again (test/db/internals.spec.ts keeps an eye on that knex behaviour).
+    await conn.end().catch(() => undefined);
   },
 };
 

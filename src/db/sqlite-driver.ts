@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import type { Configuration } from '@mikro-orm/core';
 import { BetterSqliteConnection } from '@mikro-orm/better-sqlite';
 import { AbstractSqlDriver, BetterSqliteKnexDialect } from '@mikro-orm/knex';
 import { ContractDeskSqlitePlatform } from './sqlite-schema-helper';
+import { knexSqliteTransactionClass } from './internals';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 
 /** Per-connection SQLite settings, applied to every raw connection the pool opens. */
@@ -12,10 +12,7 @@ export interface SqlitePragmas {
   busyTimeoutMs: number;
 }
 
-// knex is a dependency of @mikro-orm/knex, not ours: resolve its transaction class from there so we
-// always extend the exact copy MikroORM uses.
-const knexRequire = createRequire(require.resolve('@mikro-orm/knex'));
-const SqliteTransaction: new (...args: any[]) => any = knexRequire('knex/lib/dialects/sqlite3/execution/sqlite-transaction');
+const SqliteTransaction = knexSqliteTransactionClass();
 
 /**
  * SQLite's plain BEGIN is DEFERRED: a transaction that reads and then writes must upgrade its lock
@@ -80,7 +77,7 @@ const sqliteRawDialect: RawDialect = {
   async query(conn: RawSqlite, sql, params) {
     return cachedStatement(conn, sql).all(...params) as Record<string, unknown>[];
   },
-  discard() {
+  async discard() {
     // One file, one connection: nothing to replace it with. A failed ROLLBACK here means none was active.
   },
 };
