@@ -1,11 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
-import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { createConfig } from '../config/orm-config';
+import { ContractDeskModule } from '../nest/contractdesk.module';
 import { AccessService } from '../services/access.service';
-import { ContractService } from '../services/contract.service';
-import { PushSubscriptionService } from '../services/push-subscription.service';
 import { UserService } from '../services/user.service';
 import { AccessPolicy } from './access-policy';
 import { GracefulShutdown } from './graceful-shutdown';
@@ -19,37 +16,19 @@ import type { AppSettings } from './settings';
 import { APP_SETTINGS } from './tokens';
 
 /**
- * The services receive the module's EntityManager. It is the ORM's global `em`, which resolves to the
- * current request's fork: `registerRequestContext` wraps every request in `RequestContext.create`, and
- * `allowGlobalContext: false` makes any use outside a request fail loudly instead of sharing state.
- * The services then fork once more per operation (TransactionScope), so no decision reads a stale identity map.
+ * ContractDesk's own HTTP host: the same ContractDeskModule a host application imports (the services, the
+ * push-endpoint policy, MikroORM with a request context per request), plus the controllers and the access policy.
  */
-function service<T>(type: new (em: SqlEntityManager) => T) {
-  return { provide: type, useFactory: (em: EntityManager) => new type(em as SqlEntityManager), inject: [EntityManager] };
-}
-
 @Module({})
 export class AppModule {
   static register(settings: AppSettings): DynamicModule {
     return {
       module: AppModule,
-      imports: [
-        MikroOrmModule.forRootAsync({
-          useFactory: () => ({ ...createConfig(settings.env), registerRequestContext: true }),
-        }),
-      ],
+      imports: [ContractDeskModule.forRoot({ env: settings.env, pushPolicy: settings.pushPolicy })],
       controllers: [HealthController, UsersController, UserAccessController, ContractsController, RolesController, PushSubscriptionsController],
       providers: [
         { provide: APP_SETTINGS, useValue: settings },
         GracefulShutdown,
-        service(UserService),
-        service(ContractService),
-        service(AccessService),
-        {
-          provide: PushSubscriptionService,
-          useFactory: (em: EntityManager, s: AppSettings) => new PushSubscriptionService(em as SqlEntityManager, s.pushPolicy),
-          inject: [EntityManager, APP_SETTINGS],
-        },
         {
           provide: AccessPolicy,
           useFactory: (em: EntityManager, access: AccessService, users: UserService, s: AppSettings) =>
