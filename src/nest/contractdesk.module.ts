@@ -4,6 +4,7 @@ import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { MikroOrmModule, type MikroOrmModuleOptions } from '@mikro-orm/nestjs';
 import type { Env } from '../config/backend';
 import { createConfig } from '../config/orm-config';
+import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
 import { type PushEndpointPolicy, pushPolicyFromEnv } from '../domain/push-endpoint';
 import { AccessService } from '../services/access.service';
 import { ContractService } from '../services/contract.service';
@@ -116,7 +117,16 @@ export class ContractDeskModule {
     const orm =
       options.registerOrm === false
         ? []
-        : [MikroOrmModule.forRootAsync({ imports: [optionsModule], inject: [CONTRACTDESK_OPTIONS], useFactory: ormOptions })];
+        : [
+            MikroOrmModule.forRootAsync({
+              imports: [optionsModule],
+              inject: [CONTRACTDESK_OPTIONS],
+              useFactory: ormOptions,
+              // Only tells the module which EntityManager class to offer as a token before the factory runs; both of
+              // ContractDesk's drivers (chosen at run time from env) use knex's SqlEntityManager.
+              driver: ContractDeskSqliteDriver,
+            }),
+          ];
     return {
       module: ContractDeskModule,
       global: options.isGlobal ?? false,
