@@ -169,8 +169,11 @@ describeEachDialect('services compose inside a caller transaction', (db) => {
 describeEachDialect(
   "a service given another EntityManager than the transaction's",
   (db) => {
-    it('PostgreSQL: it runs its own transaction on another connection and commits independently', async function () {
-      if (db.dialect !== 'postgresql') this.skip();
+    // Each behaviour belongs to one database: register it only in that database's copy of the suite.
+    const postgresqlOnly = (title: string, fn: Mocha.Func) => db.dialect === 'postgresql' && it(title, fn);
+    const sqliteOnly = (title: string, fn: Mocha.Func) => db.dialect === 'sqlite' && it(title, fn);
+
+    postgresqlOnly('PostgreSQL: it runs its own transaction on another connection and commits independently', async function () {
       await db.em().transactional(async () => {
         await new UserService(db.em()).register(person('client'));
         throw new Boom();
@@ -178,8 +181,7 @@ describeEachDialect(
       expect(await counts(db.em())).to.deep.equal({ users: 1, contracts: 0 });
     });
 
-    it("SQLite: a top-level transaction opened inside another (its own fork) fails at once with TX.NESTED_TOP_LEVEL", async function () {
-    if (db.dialect !== 'sqlite') this.skip();
+    sqliteOnly("SQLite: a top-level transaction opened inside another (its own fork) fails at once with TX.NESTED_TOP_LEVEL", async function () {
     const started = Date.now();
     await db.em().transactional(async () => {
       // A different fork is not in the transaction: the service would open a second top-level one on the
@@ -190,8 +192,7 @@ describeEachDialect(
     expect(await counts(db.em())).to.deep.equal({ users: 0, contracts: 0 });
   });
 
-  it('SQLite: em.begin() on one fork, a service on another: DB.WRITE_CONNECTION_TIMEOUT within the busy timeout, not a 60 s hang', async function () {
-    if (db.dialect !== 'sqlite') this.skip();
+  sqliteOnly('SQLite: em.begin() on one fork, a service on another: DB.WRITE_CONNECTION_TIMEOUT within the busy timeout, not a 60 s hang', async function () {
     this.timeout(20_000);
     const orm = await db.openAnother({ pool: { min: 1, max: 1, acquireTimeoutMillis: 2_000 } });
     const holder = orm.em.fork() as EntityManager;

@@ -1,5 +1,5 @@
 // The README's "Using the library" example, as a program: run it with DB_PATH or DATABASE_URL set.
-import { ContractService, DomainError, UserService, initOrm } from 'contractdesk';
+import { ContractService, DomainError, UserService, initOrm, withRetry } from 'contractdesk';
 
 async function main(): Promise<void> {
   const orm = await initOrm(); // reads DATABASE_URL / DB_PATH …
@@ -10,7 +10,8 @@ async function main(): Promise<void> {
     const contracts = new ContractService(em);
     const alice = await users.register({ username: 'alice', email: 'alice@example.com', role: 'client' });
     const bob = await users.register({ username: 'bob', email: 'bob@example.com', role: 'freelancer' });
-    const c = await contracts.create({ title: 'Logo', clientId: alice.id, freelancerId: bob.id, amount: '25000000000' });
+    const input = { title: 'Logo', clientId: alice.id, freelancerId: bob.id, amount: '25000000000' };
+    const c = await withRetry(() => contracts.create(input)); // retries DB.CONTENTION
     const seen = c.version; // 1: what a client last saw
     const active = await contracts.transition(c.id, { to: 'active', expectedVersion: seen });
     try {
