@@ -3,6 +3,7 @@ import { Role } from '../entities/role.entity';
 import { RoleAssignment } from '../entities/role-assignment.entity';
 import { RolePermission } from '../entities/role-permission.entity';
 import { User } from '../entities/user.entity';
+import { grantsOf, insertAssignment, insertPermissions } from '../db/access-queries';
 import { anyGrantCovers } from '../domain/permissions';
 import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
@@ -123,12 +124,7 @@ export class AccessService {
     const rid = validate.uuid('roleId', roleId);
     await this.tx.write(async (em) => {
       await requireUserAndRole(em, uid, rid);
-      await em
-        .createQueryBuilder(RoleAssignment)
-        .insert({ user: uid, role: rid, createdAt: new Date() })
-        .onConflict(['user', 'role'])
-        .ignore()
-        .execute();
+      await insertAssignment(em, uid, rid);
     });
   }
 
@@ -176,27 +172,8 @@ export class AccessService {
   }
 }
 
-async function insertPermissions(em: Em, roleId: string, names: string[]): Promise<void> {
-  if (names.length === 0) return;
-  const now = new Date();
-  await em
-    .createQueryBuilder(RolePermission)
-    .insert(names.map((permission) => ({ role: roleId, permission, createdAt: now })))
-    .onConflict(['role', 'permission'])
-    .ignore()
-    .execute();
-}
-
 async function requireUserAndRole(em: Em, userId: string, roleId: string): Promise<void> {
   const [user, role] = await Promise.all([em.count(User, { id: userId }), em.count(Role, { id: roleId })]);
   if (!user) throw NotFoundError.user(userId);
   if (!role) throw NotFoundError.role(roleId);
-}
-
-async function grantsOf(em: Em, userId: string): Promise<string[]> {
-  const rows = await em.execute<Array<{ permission: string }>>(
-    'select distinct rp.permission from role_permissions rp join role_assignments ra on ra.role_id = rp.role_id where ra.user_id = ? order by rp.permission',
-    [userId],
-  );
-  return rows.map((r) => r.permission);
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { claimEndpoint } from '../db/push-claim';
 import { PushSubscription } from '../entities/push-subscription.entity';
 import { User } from '../entities/user.entity';
 import { type PushEndpointPolicy, DEFAULT_PUSH_POLICY, checkPushEndpoint, checkPushKeys } from '../domain/push-endpoint';
@@ -22,11 +22,9 @@ export class PushSubscriptionService {
   }
 
   /**
-   * Claims or refreshes an endpoint in ONE statement:
-   *   insert … on conflict (endpoint) do update set p256dh, auth, updated_at where user_id = :caller returning *
-   * Under concurrency each claim either inserts, updates the caller's own row, or returns nothing because
-   * the row belongs to someone else; the last case is PUSH.ENDPOINT_CLAIMED and the owner's row is untouched.
-   * (em.upsert cannot be used: on a rejected conflict it returns an entity carrying the caller's values.)
+   * Claims or refreshes an endpoint in one statement (db/push-claim.ts). Under concurrency each claim either
+   * inserts, updates the caller's own row, or finds the row belongs to someone else: PUSH.ENDPOINT_CLAIMED, and
+   * the owner's row is untouched.
    */
   async subscribe(userId: unknown, input: SubscribeInput): Promise<PushSubscription> {
     const uid = validate.uuid('userId', userId);
@@ -35,21 +33,11 @@ export class PushSubscriptionService {
     const keys = checkPushKeys(body.keys);
     try {
       return await this.tx.write(async (em) => {
-        const now = new Date();
-        const rows: Array<Record<string, unknown>> = await em
-          .createQueryBuilder(PushSubscription)
-          .insert({ id: randomUUID(), endpoint, p256dh: keys.p256dh, auth: keys.auth, user: uid, createdAt: now, updatedAt: now })
-          .onConflict('endpoint')
-          .merge(['p256dh', 'auth', 'updatedAt'])
-          .where({ user: uid })
-          .returning(['id', 'endpoint', 'p256dh', 'auth', 'user', 'createdAt', 'updatedAt'])
-          .execute('all', false);
-        if (rows.length === 0) {
-          const exists = await em.count(User, { id: uid });
-          if (!exists) throw NotFoundError.user(uid);
-          throw ConflictError.endpointClaimed();
-        }
-        return em.map(PushSubscription, rows[0]);
+        const claimed = await claimEndpoint(em, uid, endpoint, keys);
+        if (claimed) return claimed;
+        const exists = await em.count(User, { id: uid });
+        if (!exists) throw NotFoundError.user(uid);
+        throw ConflictError.endpointClaimed();
       });
     } catch (error) {
       if (error instanceof ConflictError && error.code === 'DB.REFERENCE_VIOLATION') throw NotFoundError.user(uid);
