@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { DomainError, ValidationError } from '../../errors/domain-error';
 import { AuthRequiredError } from './auth-errors';
+import type { IdentifiedRequest } from './request-id';
 
 export interface HttpErrorBody {
   code: string;
@@ -42,7 +43,7 @@ const BODY_PARSER_ERRORS: Record<string, { status: number; body: HttpErrorBody }
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof DomainError) {
     if (error instanceof AuthRequiredError) {
-      return { status: 401, body: error.toJSON() as unknown as HttpErrorBody, headers: { 'WWW-Authenticate': 'X-User-Id' }, log: false };
+      return { status: 401, body: error.toJSON() as unknown as HttpErrorBody, headers: { 'WWW-Authenticate': 'Bearer' }, log: false };
     }
     const status = STATUS_BY_KIND[error.kind] ?? 500;
     if (status === 500) return { status, body: GENERIC, headers: {}, log: true };
@@ -81,6 +82,8 @@ function httpCodeName(status: number): string {
       return 'METHOD_NOT_ALLOWED';
     case 413:
       return 'PAYLOAD_TOO_LARGE';
+    case 429:
+      return 'TOO_MANY_REQUESTS';
     default:
       return String(status);
   }
@@ -105,7 +108,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const mapped = toHttpError(exception);
     if (mapped.log) {
       const cause = exception instanceof Error && exception.cause !== undefined ? exception.cause : exception;
-      this.logger.error(`${request.method} ${request.path} → ${mapped.status} ${mapped.body.code}`, describe(cause));
+      const id = (request as IdentifiedRequest).requestId ?? '-';
+      this.logger.error(`${id} ${request.method} ${request.path} → ${mapped.status} ${mapped.body.code}`, describe(cause));
     }
     if (response.headersSent) {
       response.end();
