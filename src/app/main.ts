@@ -12,16 +12,6 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('ContractDesk');
   logger.log(describeBackend(resolveBackend(process.env)));
   const { app, settings, orm } = await createApp(process.env);
-  if (settings.migrateOnStart) {
-    const applied = await migrateOnStart(orm);
-    logger.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
-  } else {
-    const pending = await orm.getMigrator().getPendingMigrations();
-    if (pending.length) logger.warn(`MIGRATE_ON_START=false and ${pending.length} migration(s) are pending: /ready answers 503 until they are applied`);
-  }
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  await app.listen(settings.port);
-  logger.log(`listening on ${await app.getUrl()}`);
   const keys = settings.auth.keys;
   if (keys.kind === 'development') {
     // Loud on purpose: anyone who can read this file can sign in as anybody.
@@ -34,6 +24,16 @@ async function bootstrap(): Promise<void> {
   } else {
     logger.log(`bearer tokens verified with ${keys.kind === 'jwks' ? `the key set at ${keys.url.origin}` : 'AUTH_JWT_SECRET (HS256)'}`);
   }
+  if (settings.migrateOnStart) {
+    const applied = await migrateOnStart(orm);
+    logger.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+  } else {
+    const pending = await orm.getMigrator().getPendingMigrations();
+    if (pending.length) logger.warn(`MIGRATE_ON_START=false and ${pending.length} migration(s) are pending: /ready answers 503 until they are applied`);
+  }
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(settings.port);
+  logger.log(`listening on ${await app.getUrl()}`);
 }
 
 bootstrap().catch((error: unknown) => {
