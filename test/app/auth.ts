@@ -83,6 +83,11 @@ async function jwksFixture() {
   return sharedJwks;
 }
 
+/** The key pair behind the shared JWKS server (the "identity provider" of the JWKS variant). */
+export async function sharedJwksKey(): Promise<SigningKey> {
+  return (await jwksFixture()).key;
+}
+
 export async function signerFor(variant: AuthVariant): Promise<Signer> {
   const base = { AUTH_ISSUER: TEST_ISSUER, AUTH_AUDIENCE: TEST_AUDIENCE };
   if (variant === 'hs') {

@@ -20,6 +20,8 @@ export interface AuthSettings {
   audience?: string;
   /** Seconds of clock skew tolerated on `exp` and `nbf`. */
   clockToleranceSeconds: number;
+  /** JWKS: least time between two fetches of the key set (an unknown `kid` triggers one). */
+  jwksCooldownSeconds: number;
 }
 
 export const DEV_ISSUER = 'contractdesk-dev';
@@ -34,7 +36,8 @@ export function readAuthSettings(env: Env): AuthSettings {
   const jwks = env.AUTH_JWKS_URL?.trim();
   const issuer = env.AUTH_ISSUER?.trim() || undefined;
   const audience = env.AUTH_AUDIENCE?.trim() || undefined;
-  const clockToleranceSeconds = tolerance(env.AUTH_CLOCK_TOLERANCE_SECONDS);
+  const clockToleranceSeconds = seconds('AUTH_CLOCK_TOLERANCE_SECONDS', env.AUTH_CLOCK_TOLERANCE_SECONDS, 30);
+  const jwksCooldownSeconds = seconds('AUTH_JWKS_COOLDOWN_SECONDS', env.AUTH_JWKS_COOLDOWN_SECONDS, 30);
   if (secret && jwks) {
     throw new ConfigError('CONFIG.INVALID_VALUE', 'Set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
   }
@@ -42,9 +45,9 @@ export function readAuthSettings(env: Env): AuthSettings {
     if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
       throw new ConfigError('CONFIG.INVALID_VALUE', `AUTH_JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
     }
-    return { keys: { kind: 'secret', secret: new TextEncoder().encode(secret) }, issuer, audience, clockToleranceSeconds };
+    return { keys: { kind: 'secret', secret: new TextEncoder().encode(secret) }, issuer, audience, clockToleranceSeconds, jwksCooldownSeconds };
   }
-  if (jwks) return { keys: { kind: 'jwks', url: jwksUrl(jwks) }, issuer, audience, clockToleranceSeconds };
+  if (jwks) return { keys: { kind: 'jwks', url: jwksUrl(jwks) }, issuer, audience, clockToleranceSeconds, jwksCooldownSeconds };
   if (issuer || audience) {
     throw new ConfigError('CONFIG.INVALID_VALUE', 'AUTH_ISSUER / AUTH_AUDIENCE need AUTH_JWT_SECRET or AUTH_JWKS_URL');
   }
@@ -61,14 +64,15 @@ export function readAuthSettings(env: Env): AuthSettings {
     issuer: DEV_ISSUER,
     audience: DEV_AUDIENCE,
     clockToleranceSeconds,
+    jwksCooldownSeconds,
   };
 }
 
-function tolerance(raw: string | undefined): number {
+function seconds(name: string, raw: string | undefined, fallback: number): number {
   const value = raw?.trim();
-  if (!value) return 30;
+  if (!value) return fallback;
   if (!/^\d{1,3}$/.test(value) || Number(value) > 300) {
-    throw new ConfigError('CONFIG.INVALID_VALUE', 'AUTH_CLOCK_TOLERANCE_SECONDS must be a whole number from 0 to 300');
+    throw new ConfigError('CONFIG.INVALID_VALUE', `${name} must be a whole number of seconds from 0 to 300`);
   }
   return Number(value);
 }

@@ -30,7 +30,7 @@ export class TokenVerifier {
     if (settings.keys.kind === 'jwks') {
       // jose caches the set and refetches when a token names an unknown kid (key rotation), at most once per
       // cooldown so a stream of made-up kids cannot turn us into a load generator against the key server.
-      this.key = createRemoteJWKSet(settings.keys.url, { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      this.key = createRemoteJWKSet(settings.keys.url, { timeoutDuration: 5_000, cooldownDuration: settings.jwksCooldownSeconds * 1000, cacheMaxAge: 600_000 });
       this.algorithms = JWKS_ALGORITHMS;
     } else {
       this.key = settings.keys.secret;
