@@ -58,7 +58,7 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status >= 500) return { status, body: GENERIC, headers: {}, log: true };
-    return { status, body: { code: `HTTP.${httpCodeName(status)}`, message: httpMessage(error) }, headers: {}, log: false };
+    return { status, body: { code: `HTTP.${httpCodeName(status)}`, message: httpMessage(status) }, headers: {}, log: false };
   }
   return { status: 500, body: GENERIC, headers: {}, log: true };
 }
@@ -89,11 +89,17 @@ function httpCodeName(status: number): string {
   }
 }
 
-function httpMessage(error: HttpException): string {
-  const response = error.getResponse();
-  if (typeof response === 'string') return response;
-  const message = (response as { message?: unknown }).message;
-  return typeof message === 'string' ? message : error.message;
+// Fixed wording per status: Nest's own messages quote the request ("Cannot GET /<path>"), and nothing the
+// caller sent is echoed back (a reflected path is a phishing or log-forging aid).
+const HTTP_MESSAGES: Record<number, string> = {
+  404: 'No such route',
+  405: 'Method not allowed on this route',
+  413: 'The request body is too large',
+  429: 'Too many requests; retry after the number of seconds in Retry-After',
+};
+
+function httpMessage(status: number): string {
+  return HTTP_MESSAGES[status] ?? 'The request was refused';
 }
 
 /** Catches everything: no stack trace, SQL or driver text ever reaches a response; causes go to the log. */
