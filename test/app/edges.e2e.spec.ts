@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConsoleLogger } from '@nestjs/common';
 import { User } from '../../src/entities/user.entity';
 import { UserService } from '../../src/services/user.service';
@@ -129,6 +131,33 @@ describeEachDialect(
         expect(traced.status).to.equal(200);
         await new Promise((r) => setTimeout(r, 20));
         expect(logger.lines.some((l) => l.startsWith('trace-log-1 GET /health 200'))).to.equal(true);
+      });
+    });
+
+    describe('JWKS unavailable', () => {
+      it('a key server answering 500, or not answering at all, is 503 AUTH.KEYS_UNAVAILABLE (retry), not a 401', async function () {
+        this.timeout(60_000);
+        const broken = createServer((_req, res) => {
+          res.statusCode = 500;
+          res.end('{"error":"down"}');
+        });
+        await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+        const { port } = broken.address() as AddressInfo;
+        const key = await newSigningKey('ES256');
+        const token = await new SignJWT({}).setProtectedHeader({ alg: key.alg, kid: key.kid }).setSubject('k').setIssuer(TEST_ISSUER).setAudience(TEST_AUDIENCE).setExpirationTime('5m').sign(key.privateKey);
+        for (const url of [`http://127.0.0.1:${port}/jwks.json`, 'http://127.0.0.1:9/jwks.json']) {
+          const app = await startApp({ ...db.env, AUTH_JWKS_URL: url, AUTH_ISSUER: TEST_ISSUER, AUTH_AUDIENCE: TEST_AUDIENCE });
+          try {
+            const res = await app.request('POST', '/users', { authorization: `Bearer ${token}`, body: userBody() });
+            expect(res.status, url).to.equal(503);
+            expect(res.body).to.deep.equal({ code: 'AUTH.KEYS_UNAVAILABLE', message: 'The signing keys could not be fetched; retry shortly' });
+            expect(res.headers.get('retry-after')).to.equal('1');
+          } finally {
+            await app.close();
+          }
+        }
+        await new Promise<void>((resolve) => broken.close(() => resolve()));
+        expect(await db.em().count(User, {})).to.equal(0);
       });
     });
 

@@ -88,7 +88,9 @@ function subjectOf(sub: unknown): string {
 
 function mapJoseError(error: unknown): Error {
   if (error instanceof joseErrors.JWTExpired) return AuthRequiredError.expired();
-  if (error instanceof joseErrors.JWKSTimeout) return keysUnavailable(error);
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) return keysUnavailable(error);
+  // The base class itself (not a subclass) is what jose throws for a key-set answer that is not 200 + JSON.
+  if (error instanceof joseErrors.JOSEError && error.constructor === joseErrors.JOSEError) return keysUnavailable(error);
   if (error instanceof joseErrors.JOSEError) return AuthRequiredError.invalidToken();
   // Anything else came from fetching the key set (network, DNS): not the caller's fault, retry later.
   return keysUnavailable(error);
