@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ConsoleLogger } from '@nestjs/common';
+import { SignJWT } from 'jose';
+import { readAuthSettings } from '../src/app/auth/auth-settings';
 import { createApp, migrateOnStart } from '../src/app/create-app';
 import { describeBackend, resolveBackend } from '../src/config/backend';
 import { CONTRACT_TRANSITIONS, type ContractStatus } from '../src/domain/contract-status';
@@ -32,6 +34,25 @@ const TRANSITION_RETRIES = 5;
 interface User {
   id: string;
   endpoints: Set<string>;
+}
+
+/** Bearer token per user id (signed once; the run is far shorter than the token's lifetime). */
+const tokens = new Map<string, string>();
+let signingKey: { secret: Uint8Array; issuer?: string; audience?: string } | undefined;
+
+async function tokenFor(subject: string): Promise<string> {
+  if (!signingKey) throw new Error('no signing key');
+  let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setIssuedAt().setExpirationTime('1h');
+  if (signingKey.issuer) jwt = jwt.setIssuer(signingKey.issuer);
+  if (signingKey.audience) jwt = jwt.setAudience(signingKey.audience);
+  return jwt.sign(signingKey.secret);
+}
+
+/** The signing side of the server's auth settings: HS256 secret or development key; a JWKS has no key here. */
+function useSigningKey(env: NodeJS.ProcessEnv): void {
+  const auth = readAuthSettings(env);
+  if (auth.keys.kind === 'jwks') throw new Error('load needs AUTH_JWT_SECRET or the development key to mint tokens (AUTH_JWKS_URL is set)');
+  signingKey = { secret: auth.keys.secret, issuer: auth.issuer, audience: auth.audience };
 }
 
 interface ContractRecord {
@@ -88,7 +109,7 @@ async function call(method: string, path: string, as?: string, body?: unknown, h
   try {
     const response = await fetch(base + path, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(as ? { 'x-user-id': as } : {}), ...headers },
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(as ? { authorization: `Bearer ${tokens.get(as)}` } : {}), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     status = response.status;
@@ -106,8 +127,10 @@ async function call(method: string, path: string, as?: string, body?: unknown, h
 
 async function registerUser(): Promise<User | undefined> {
   const name = `load${randomBytes(6).toString('hex')}`;
-  const res = await call('POST', '/users', undefined, { username: name, email: `${name}@example.com`, role: 'both' });
+  const token = await tokenFor(`load|${name}`);
+  const res = await call('POST', '/users', undefined, { username: name, email: `${name}@example.com`, role: 'both' }, { authorization: `Bearer ${token}` });
   if (res.status !== 201) return undefined;
+  tokens.set(res.body.id, token);
   const user = { id: res.body.id as string, endpoints: new Set<string>() };
   users.push(user);
   return user;
@@ -231,9 +254,13 @@ async function main(): Promise<void> {
   if (process.env.LOAD_URL) {
     base = assertLoopback(process.env.LOAD_URL);
     label = `target ${base}`;
+    useSigningKey(process.env);
   } else {
     let tempDir: string | undefined;
-    const env = { ...process.env };
+    // A throwaway secret for this run, and rate limits out of the way: load measures the service, not the limiter.
+    const env: NodeJS.ProcessEnv = { THROTTLE_WRITES: '0', THROTTLE_REGISTRATIONS: '0', ...process.env };
+    if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) env.AUTH_JWT_SECRET = randomBytes(32).toString('hex');
+    useSigningKey(env);
     if (!env.DATABASE_URL) {
       tempDir = mkdtempSync(join(tmpdir(), 'contractdesk-load-'));
       env.DB_PATH = join(tempDir, 'load.sqlite3');

@@ -31,9 +31,8 @@ export class AppModule {
         GracefulShutdown,
         {
           provide: AccessPolicy,
-          useFactory: (em: EntityManager, access: AccessService, users: UserService, s: AppSettings) =>
-            new AccessPolicy(em as SqlEntityManager, access, users, s),
-          inject: [EntityManager, AccessService, UserService, APP_SETTINGS],
+          useFactory: (access: AccessService, s: AppSettings) => new AccessPolicy(access, s),
+          inject: [AccessService, APP_SETTINGS],
         },
       ],
     };

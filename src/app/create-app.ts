@@ -4,7 +4,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/core';
 import type { Env } from '../config/backend';
+import { type DynamicModule, Module } from '@nestjs/common';
+import helmet from 'helmet';
 import { AppModule } from './app.module';
+import { EdgeModule } from './auth/edge.module';
+import { requestIds } from './http/request-id';
 import { HttpErrorFilter, toHttpError } from './http/error-filter';
 import type { HttpRequest, HttpResponse } from './http/http-types';
 import { type AppSettings, readSettings } from './settings';
@@ -26,13 +30,25 @@ export interface ContractDeskApp {
  */
 export async function createApp(env: Env, options: CreateAppOptions = {}): Promise<ContractDeskApp> {
   const settings = readSettings(env);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(settings), {
+  const app = await NestFactory.create<NestExpressApplication>(HostModule.register(settings), {
     // Our own JSON parser below, so its errors get our codes instead of body-parser's text.
     bodyParser: false,
     abortOnError: false,
     logger: options.logger ?? undefined,
   });
   app.disable('x-powered-by');
+  app.use(requestIds());
+  // Security headers for every answer (errors included); the API serves JSON only, so the strict defaults fit.
+  app.use(helmet());
+  // No CORS headers unless origins are configured: browsers then refuse cross-origin reads of our answers.
+  if (settings.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: settings.corsOrigins,
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Request-Id'],
+      exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    });
+  }
   // Express would tag every JSON body with a weak hash; our only entity tags are contract versions.
   app.set('etag', false);
   app.useBodyParser('json', { limit: '64kb' });
@@ -44,6 +60,17 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
   });
   app.useGlobalFilters(new HttpErrorFilter());
   return { app, settings, orm: app.get(MikroORM) };
+}
+
+/**
+ * The application module plus the edge (token verification, rate limits), composed here so the edge
+ * wiring stays out of the application module's file.
+ */
+@Module({})
+class HostModule {
+  static register(settings: AppSettings): DynamicModule {
+    return { module: HostModule, imports: [AppModule.register(settings), EdgeModule.register(settings)] };
+  }
 }
 
 /** Applies pending migrations (the same Migrator as `npx mikro-orm migration:up`); returns their names. */

@@ -12,6 +12,18 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('ContractDesk');
   logger.log(describeBackend(resolveBackend(process.env)));
   const { app, settings, orm } = await createApp(process.env);
+  const keys = settings.auth.keys;
+  if (keys.kind === 'development') {
+    // Loud on purpose: anyone who can read this file can sign in as anybody.
+    const banner = '!'.repeat(78);
+    logger.warn(banner);
+    logger.warn(`DEVELOPMENT AUTH IS ON: tokens are signed with ${keys.keyFile}${keys.created ? ' (just created)' : ''}.`);
+    logger.warn('Anyone who can read that file can act as any user. Mint a token: npm run token -- <subject>');
+    logger.warn('For real users set AUTH_JWT_SECRET or AUTH_JWKS_URL (NODE_ENV=production refuses to start without).');
+    logger.warn(banner);
+  } else {
+    logger.log(`bearer tokens verified with ${keys.kind === 'jwks' ? `the key set at ${keys.url.origin}` : 'AUTH_JWT_SECRET (HS256)'}`);
+  }
   if (settings.migrateOnStart) {
     const applied = await migrateOnStart(orm);
     logger.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
@@ -22,9 +34,6 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen(settings.port);
   logger.log(`listening on ${await app.getUrl()}`);
-  if (settings.adminUserIds.size === 0) {
-    logger.warn('ADMIN_USER_IDS is not set: any registered user may administer roles until someone holds roles.manage');
-  }
 }
 
 bootstrap().catch((error: unknown) => {

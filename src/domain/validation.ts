@@ -65,6 +65,18 @@ export function text(field: string, value: unknown, rules: TextRules): string {
   return trimmed;
 }
 
+export const AUTH_SUBJECT_MAX = 255;
+
+/**
+ * An identity provider's subject (`sub`): opaque, compared exactly (case kept). Refused rather than cleaned:
+ * controls (a NUL breaks inlined SQL), lone surrogates, surrounding space, and more than 255 code points.
+ */
+export function authSubject(value: unknown): string {
+  const v = text('authSubject', value, { max: AUTH_SUBJECT_MAX });
+  if (v !== value) fail('VALIDATION.INVALID_VALUE', 'authSubject', 'authSubject must not start or end with spaces');
+  return v;
+}
+
 /** A well-formed UUID, lower-cased so both databases compare it the same way. */
 export function uuid(field: string, value: unknown): string {
   if (typeof value !== 'string' || !UUID.test(value)) {

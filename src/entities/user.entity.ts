@@ -22,10 +22,20 @@ export class User {
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 
+  /**
+   * The identity provider's subject (`sub`) this user is bound to, set once at registration. Nullable because
+   * users created before tokens existed have none (expand step); they cannot sign in until an operator binds
+   * one. Unique: two registrations for one subject cannot both win, whatever the concurrency.
+   */
+  @Property({ type: 'string', length: 255, nullable: true })
+  @Unique({ name: 'users_auth_subject_unique' })
+  authSubject?: string | null = null;
+
   /** Validates and normalises (trim, lower-case) so both databases see identical values. */
-  constructor(props: { username: unknown; email: unknown; role: unknown }) {
+  constructor(props: { username: unknown; email: unknown; role: unknown; authSubject?: string | null }) {
     this.username = validate.username(props.username);
     this.email = validate.email(props.email);
     this.role = validate.oneOf('role', props.role, PARTY_ROLES);
+    this.authSubject = props.authSubject ?? null;
   }
 }

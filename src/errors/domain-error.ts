@@ -88,6 +88,14 @@ export class ConflictError extends DomainError {
     return new ConflictError('USER.EMAIL_TAKEN', 'That email is already registered');
   }
 
+  static subjectTaken(): ConflictError {
+    return new ConflictError('USER.SUBJECT_TAKEN', 'This identity is already registered as a user');
+  }
+
+  static bootstrapClosed(): ConflictError {
+    return new ConflictError('ACCESS.BOOTSTRAP_CLOSED', 'The first administrator has already been claimed');
+  }
+
   static userHasContracts(id: string): ConflictError {
     return new ConflictError('USER.HAS_CONTRACTS', `User ${id} is party to contracts and cannot be deleted`);
   }

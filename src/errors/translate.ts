@@ -17,6 +17,8 @@ import { ConflictError, DomainError, InternalError, UnavailableError } from './d
 const UNIQUE_CONFLICTS: ReadonlyArray<{ pg: string; sqlite: string; error: () => DomainError }> = [
   { pg: 'users_username_unique', sqlite: 'users.username', error: ConflictError.usernameTaken },
   { pg: 'users_email_unique', sqlite: 'users.email', error: ConflictError.emailTaken },
+  { pg: 'users_auth_subject_unique', sqlite: 'users.auth_subject', error: ConflictError.subjectTaken },
+  { pg: 'admin_bootstrap_pkey', sqlite: 'admin_bootstrap.id', error: ConflictError.bootstrapClosed },
   { pg: 'roles_name_unique', sqlite: 'roles.name', error: ConflictError.roleNameTaken },
   { pg: 'push_subscriptions_endpoint_unique', sqlite: 'push_subscriptions.endpoint', error: ConflictError.endpointClaimed },
 ];

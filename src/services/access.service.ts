@@ -4,6 +4,7 @@ import { RoleAssignment } from '../entities/role-assignment.entity';
 import { RolePermission } from '../entities/role-permission.entity';
 import { User } from '../entities/user.entity';
 import { grantsOf, insertAssignment, insertPermissions } from '../db/access-queries';
+import { claimAdminBootstrap } from '../db/admin-bootstrap';
 import { anyGrantCovers } from '../domain/permissions';
 import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
@@ -16,6 +17,8 @@ export interface RoleInput {
 }
 
 const MAX_PERMISSIONS_PER_ROLE = 500;
+const BOOTSTRAP_ROLE = 'administrator';
+const BOOTSTRAP_PERMISSION = 'roles.manage';
 
 export class AccessService {
   private readonly tx: TransactionScope;
@@ -160,6 +163,32 @@ export class AccessService {
     }
     const grants = await this.tx.read((em) => grantsOf(em, uid));
     return anyGrantCovers(grants, wanted);
+  }
+
+  /**
+   * The one-time bootstrap: the first caller to claim becomes administrator (a role `administrator` holding
+   * `roles.manage`, assigned to them); every later claim is ACCESS.BOOTSTRAP_CLOSED. The claim itself is one
+   * atomic insert (db/admin-bootstrap.ts) and its row is never deleted, so revoking the grant, deleting the
+   * role or deleting the claimant does not re-open the bootstrap. Role, grant and assignment are written in
+   * the claim's transaction: a failure leaves the bootstrap unclaimed.
+   */
+  async claimFirstAdmin(userId: unknown): Promise<Role> {
+    const uid = validate.uuid('userId', userId);
+    return this.tx.write(async (em) => {
+      const user = await em.findOne(User, { id: uid });
+      if (!user) throw NotFoundError.user(uid);
+      if (!user.authSubject) throw ConflictError.bootstrapClosed();
+      if (!(await claimAdminBootstrap(em, { userId: uid, authSubject: user.authSubject }))) throw ConflictError.bootstrapClosed();
+      let role = await em.findOne(Role, { name: BOOTSTRAP_ROLE });
+      if (!role) {
+        role = new Role({ name: BOOTSTRAP_ROLE, description: 'Role administrators (created by the first-administrator claim)', priority: 1000 });
+        em.persist(role);
+        await em.flush();
+      }
+      await insertPermissions(em, role.id, [BOOTSTRAP_PERMISSION]);
+      await em.createQueryBuilder(RoleAssignment).insert({ user: uid, role: role.id, createdAt: new Date() }).onConflict(['user', 'role']).ignore().execute();
+      return role;
+    });
   }
 
   private async writeForRole<T>(roleId: string, work: (em: Em) => Promise<T>): Promise<T> {

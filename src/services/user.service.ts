@@ -17,14 +17,26 @@ export class UserService {
     this.tx = new TransactionScope(em);
   }
 
-  /** The unique indexes decide uniqueness atomically; a violation becomes USER.USERNAME_TAKEN / USER.EMAIL_TAKEN. */
-  async register(input: RegisterUserInput): Promise<User> {
-    const user = new User(validate.record<RegisterUserInput>('input', input));
+  /**
+   * Creates a user bound to `authSubject` (the verified token's subject), once: the unique indexes decide
+   * atomically, so of two registrations for one subject exactly one wins (USER.SUBJECT_TAKEN for the other),
+   * as do USER.USERNAME_TAKEN / USER.EMAIL_TAKEN. The subject is omitted only by library callers that have
+   * no token layer; such a user cannot be reached through the HTTP app.
+   */
+  async register(input: RegisterUserInput, authSubject?: string): Promise<User> {
+    const props = validate.record<RegisterUserInput>('input', input);
+    const user = new User({ ...props, authSubject: authSubject === undefined ? null : validate.authSubject(authSubject) });
     return this.tx.write(async (em) => {
       em.persist(user);
       await em.flush();
       return user;
     });
+  }
+
+  /** The user bound to a verified token's subject, or null (never registered, or deleted since). */
+  findBySubject(authSubject: unknown): Promise<User | null> {
+    const subject = validate.authSubject(authSubject);
+    return this.tx.read((em) => em.findOne(User, { authSubject: subject }));
   }
 
   get(id: unknown): Promise<User> {

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type ContractDeskApp, type CreateAppOptions, createApp } from '../../src/app/create-app';
 import type { Env } from '../../src/config/backend';
+import { type AuthVariant, type Signer, defaultVariant, signerFor } from './auth';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -12,38 +14,69 @@ export interface RequestOptions {
   body?: unknown;
   /** Raw body text, sent as application/json as is (for malformed-JSON tests). */
   raw?: string;
-  /** Caller identity (X-User-Id). */
+  /** Caller: a user id registered through registerUser (a token for its subject is minted), or a subject via `subject`. */
   as?: string;
+  /** Sends a token for this subject (registered or not). */
+  subject?: string;
+  /** Sends exactly this Authorization header value. */
+  authorization?: string;
   headers?: Record<string, string>;
 }
 
 export interface RunningApp extends ContractDeskApp {
   url: string;
+  signer: Signer;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
   close(): Promise<void>;
 }
 
 /** Starts the real application in-process on an ephemeral loopback port; requests go over real HTTP with fetch. */
-export async function startApp(env: Env, options: CreateAppOptions = { logger: false }): Promise<RunningApp> {
-  const created = await createApp(env, options);
+/**
+ * Rate limits high enough for the suites' bursts; the throttling test sets its own. Auth settings from the
+ * suite's variant unless `env` brings its own.
+ */
+export const TEST_THROTTLE_ENV = { THROTTLE_WRITES: '1000000', THROTTLE_REGISTRATIONS: '1000000' };
+
+export async function startApp(env: Env, options: CreateAppOptions & { auth?: AuthVariant } = { logger: false }): Promise<RunningApp> {
+  const signer = await signerFor(options.auth ?? defaultVariant(env));
+  const hasAuth = Object.keys(env).some((k) => k.startsWith('AUTH_'));
+  const created = await createApp({ ...TEST_THROTTLE_ENV, ...(hasAuth ? {} : signer.env), ...env }, { logger: options.logger ?? false });
   await created.app.listen(0, '127.0.0.1');
   const { port } = created.app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   return {
     ...created,
     url,
-    request: (method, path, opts) => request(url, method, path, opts),
+    signer,
+    request: (method, path, opts) => request(url, method, path, opts, signer),
     close: () => created.app.close(),
   };
 }
 
-export async function request<T = any>(base: string, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+/** user id → subject, for every user registered through registerUser (subjects are unique per run). */
+const subjects = new Map<string, string>();
+
+export function subjectOf(userId: string): string {
+  return subjects.get(userId) ?? `unregistered-${userId}`;
+}
+
+export async function request<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+  signer?: Signer,
+): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
+  if (options.authorization !== undefined) headers.authorization = options.authorization;
+  else if (options.as !== undefined || options.subject !== undefined) {
+    if (!signer) throw new Error('request: a caller needs the app\'s signer');
+    headers.authorization = `Bearer ${await signer.sign(options.subject ?? subjectOf(options.as!))}`;
+  }
   let body: string | undefined;
   if (options.raw !== undefined) body = options.raw;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
-  if (options.as) headers['x-user-id'] = options.as;
   const response = await fetch(base + path, { method, headers, body });
   const text = await response.text();
   let parsed: unknown = undefined;
@@ -87,8 +120,10 @@ export interface RegisteredUser {
 
 export async function registerUser(app: RunningApp, role: 'client' | 'freelancer' | 'both' = 'both', prefix = 'user'): Promise<RegisteredUser> {
   const username = `${prefix}${++seq}x${process.pid}`;
-  const res = await app.request('POST', '/users', { body: { username, email: `${username}@example.com`, role } });
+  const subject = `sub|${username}|${randomUUID()}`;
+  const res = await app.request('POST', '/users', { subject, body: { username, email: `${username}@example.com`, role } });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  subjects.set(res.body.id, subject);
   return res.body;
 }
 

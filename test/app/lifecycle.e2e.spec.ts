@@ -70,11 +70,12 @@ describe('app e2e: start-up, readiness and shutdown [sqlite file]', () => {
     await migrateOnStart(app.orm);
     const { port } = new URL(app.url);
     const body = Buffer.from(JSON.stringify({ username: 'latecomer', email: 'late@example.com', role: 'client' }));
+    const authorization = `Bearer ${await app.signer.sign('latecomer')}`;
 
     // Headers and half the body now, the rest after shutdown has begun: the request is in flight throughout.
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port: Number(port), method: 'POST', path: '/users', headers: { 'content-type': 'application/json', 'content-length': body.length } },
+        { host: '127.0.0.1', port: Number(port), method: 'POST', path: '/users', headers: { 'content-type': 'application/json', 'content-length': body.length, authorization } },
         (res) => {
           let text = '';
           res.on('data', (chunk) => (text += chunk));

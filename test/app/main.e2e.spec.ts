@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { projectRoot } from '../../src/config/paths';
+import { DEV_KEY_FILE } from '../../src/app/auth/auth-settings';
 import { request } from './http';
 
 interface MainProcess {
@@ -57,15 +58,30 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('migrates on start, serves, and on SIGTERM finishes and exits with the data on disk', async () => {
+  it('with no auth settings: development key (mode 600) + loud warning, `npm run token` mints a usable token; migrates, serves, SIGTERM keeps the data', async () => {
     const file = join(dir, 'main.sqlite3');
     running = runMain({ DB_PATH: file });
     const url = await running.listening;
     expect(running.output()).to.match(/database: SQLite \(file .*main\.sqlite3/);
     expect(running.output()).to.match(/applied migrations: Migration/);
+    expect(running.output()).to.match(/DEVELOPMENT AUTH IS ON/);
+    const keyFile = join(dir, DEV_KEY_FILE);
+    expect(statSync(keyFile).mode & 0o777).to.equal(0o600);
     expect((await request(url, 'GET', '/ready')).status).to.equal(200);
-    const created = await request(url, 'POST', '/users', { body: { username: 'operator', email: 'op@example.com', role: 'client' } });
+    const token = execFileSync('npm', ['run', '--silent', 'token', '--', 'operator'], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '', DB_PATH: file },
+      encoding: 'utf8',
+    }).trim();
+    expect(token).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const anonymous = await request(url, 'POST', '/users', { body: { username: 'operator', email: 'op@example.com', role: 'client' } });
+    expect(anonymous.status).to.equal(401);
+    const created = await request(url, 'POST', '/users', {
+      authorization: `Bearer ${token}`,
+      body: { username: 'operator', email: 'op@example.com', role: 'client' },
+    });
     expect(created.status).to.equal(201);
+    expect((await request(url, 'GET', `/users/${created.body.id}/roles`, { authorization: `Bearer ${token}` })).status).to.equal(200);
 
     running.child.kill('SIGTERM');
     const { code, signal } = await running.exited;
@@ -73,7 +89,7 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
     expect(running.output()).to.match(/SIGTERM: finishing in-flight requests/);
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.prepare('select username from users').all()).to.deep.equal([{ username: 'operator' }]);
+      expect(db.prepare('select username, auth_subject from users').all()).to.deep.equal([{ username: 'operator', auth_subject: 'operator' }]);
     } finally {
       db.close();
     }
@@ -97,5 +113,17 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
     expect(failed).to.equal('refused');
     expect((await running.exited).code).to.equal(1);
     expect(running.output()).to.match(/failed to start: CONFIG\.INVALID_VALUE: ADMIN_USER_IDS/);
+  });
+
+  it('NODE_ENV=production without AUTH_JWT_SECRET / AUTH_JWKS_URL refuses to start (CONFIG.AUTH_REQUIRED) and writes no key', async () => {
+    running = runMain({ DB_PATH: join(dir, 'prod.sqlite3'), NODE_ENV: 'production' });
+    const outcome = await running.listening.then(
+      () => 'listening',
+      () => 'refused',
+    );
+    expect(outcome).to.equal('refused');
+    expect((await running.exited).code).to.equal(1);
+    expect(running.output()).to.match(/failed to start: CONFIG\.AUTH_REQUIRED/);
+    expect(existsSync(join(dir, DEV_KEY_FILE))).to.equal(false);
   });
 });

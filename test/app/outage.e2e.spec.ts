@@ -40,7 +40,7 @@ describeEachDialect('app e2e: database outage', (db) => {
       expect(ready.status).to.equal(503);
       expect(ready.body).to.include({ status: 'not_ready', database: 'unreachable' });
 
-      const write = await app.request('POST', '/users', { body: { username: 'during-outage', email: 'outage@example.com', role: 'client' } });
+      const write = await app.request('POST', '/users', { subject: 'outage|during', body: { username: 'during-outage', email: 'outage@example.com', role: 'client' } });
       expect(write.status).to.equal(503);
       expect(write.headers.get('retry-after')).to.equal('1');
       expect(write.body.code).to.equal('DB.UNAVAILABLE');
@@ -53,7 +53,7 @@ describeEachDialect('app e2e: database outage', (db) => {
         after = await app.request('GET', '/ready');
       }
       expect(after.status).to.equal(200);
-      const retried = await app.request('POST', '/users', { body: { username: 'after-outage', email: 'after@example.com', role: 'client' } });
+      const retried = await app.request('POST', '/users', { subject: 'outage|after', body: { username: 'after-outage', email: 'after@example.com', role: 'client' } });
       expect(retried.status).to.equal(201);
       expect(await db.em().count(User, { username: 'during-outage' })).to.equal(0);
       expect(await db.em().count(User, { username: 'after-outage' })).to.equal(1);

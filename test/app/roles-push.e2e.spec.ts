@@ -1,18 +1,18 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { PushSubscription } from '../../src/entities/push-subscription.entity';
+import { AdminBootstrap } from '../../src/entities/admin-bootstrap.entity';
 import { Role } from '../../src/entities/role.entity';
 import { RoleAssignment } from '../../src/entities/role-assignment.entity';
 import { describeEachDialect } from '../helpers/orm';
 import { fcmEndpoint, pushKeys } from '../helpers/factories';
 import { type RegisteredUser, type RunningApp, registerUser, startApp, useApp } from './http';
 
-/** Fresh install: the first caller creates an admin role, grants roles.manage and assigns it to themself. */
+/** Fresh install: the first caller claims the one-time bootstrap and holds the `administrator` role. */
 async function bootstrapAdmin(app: RunningApp, admin: RegisteredUser): Promise<string> {
-  const role = await app.request('POST', '/roles', { as: admin.id, body: { name: 'admin', description: 'Role administrators', priority: 100 } });
+  const role = await app.request('POST', '/roles/bootstrap', { as: admin.id });
   expect(role.status, JSON.stringify(role.body)).to.equal(201);
-  expect((await app.request('PUT', `/roles/${role.body.id}/permissions/roles.manage`, { as: admin.id })).status).to.equal(204);
-  expect((await app.request('PUT', `/users/${admin.id}/roles/${role.body.id}`, { as: admin.id })).status).to.equal(204);
+  expect(role.body.name).to.equal('administrator');
   return role.body.id;
 }
 
@@ -23,25 +23,42 @@ describeEachDialect(
       const app = useApp(() => db.env);
 
       describe('roles', () => {
-        it('bootstrap: role administration is open until someone holds roles.manage, then closed to others (403)', async () => {
+        it('bootstrap: closed to everyone but a one-time claim; once claimed it never re-opens (revoke, delete role, delete user)', async () => {
           const admin = await registerUser(app(), 'both', 'admin');
           const other = await registerUser(app(), 'both', 'other');
-          const anon = await app().request('POST', '/roles', { body: { name: 'x' } });
+          const anon = await app().request('POST', '/roles/bootstrap');
           expect(anon.status).to.equal(401);
-          const unregistered = await app().request('POST', '/roles', { as: randomUUID(), body: { name: 'x' } });
-          expect(unregistered.status).to.equal(403);
+          const unregistered = await app().request('POST', '/roles/bootstrap', { subject: `nobody|${randomUUID()}` });
+          expect(unregistered.status).to.equal(401);
+          expect(unregistered.body.code).to.equal('AUTH.NOT_REGISTERED');
+          // No implicit "nobody is admin yet, so everybody is" rule any more.
+          expect((await app().request('POST', '/roles', { as: admin.id, body: { name: 'x' } })).status).to.equal(403);
 
-          await bootstrapAdmin(app(), admin);
+          const roleId = await bootstrapAdmin(app(), admin);
+          const second = await app().request('POST', '/roles/bootstrap', { as: other.id });
+          expect(second.status).to.equal(409);
+          expect(second.body.code).to.equal('ACCESS.BOOTSTRAP_CLOSED');
           const refused = await app().request('POST', '/roles', { as: other.id, body: { name: 'sneaky' } });
           expect(refused.status).to.equal(403);
           expect(refused.body.code).to.equal('AUTH.FORBIDDEN');
-          const selfAssign = await app().request('PUT', `/users/${other.id}/roles/${randomUUID()}`, { as: other.id });
+          const selfAssign = await app().request('PUT', `/users/${other.id}/roles/${roleId}`, { as: other.id });
           expect(selfAssign.status).to.equal(403);
-          expect(await db.em().count(Role, {})).to.equal(1);
           expect((await app().request('GET', `/users/${admin.id}/can/roles.manage`, { as: admin.id })).body).to.deep.equal({
             permission: 'roles.manage',
             allowed: true,
           });
+
+          // The admin revokes the grant, then deletes the role: nobody holds roles.manage, and it stays closed.
+          expect((await app().request('DELETE', `/roles/${roleId}/permissions/roles.manage`, { as: admin.id })).status).to.equal(204);
+          expect((await app().request('POST', '/roles/bootstrap', { as: other.id })).body.code).to.equal('ACCESS.BOOTSTRAP_CLOSED');
+          expect((await app().request('POST', '/roles', { as: other.id, body: { name: 'sneaky' } })).status).to.equal(403);
+          expect((await app().request('POST', '/roles/bootstrap', { as: admin.id })).status).to.equal(409);
+          expect((await app().request('DELETE', `/users/${admin.id}`, { as: admin.id })).status).to.equal(204);
+          const afterDelete = await app().request('POST', '/roles/bootstrap', { as: other.id });
+          expect(afterDelete.status).to.equal(409);
+          expect((await app().request('POST', '/roles', { as: other.id, body: { name: 'sneaky' } })).status).to.equal(403);
+          expect(await db.em().count(Role, { name: 'sneaky' })).to.equal(0);
+          expect(await db.em().count(AdminBootstrap, {})).to.equal(1);
         });
 
         it('create/get/list/update/delete, grant/revoke, PUT permission set, assign/unassign, permissions and can', async () => {
@@ -55,7 +72,7 @@ describeEachDialect(
           const id = created.body.id;
           expect((await app().request('GET', `/roles/${id}`, { as: member.id })).body.name).to.equal('editors');
           const list = await app().request('GET', '/roles', { as: member.id });
-          expect(list.body.items.map((r: { name: string }) => r.name)).to.deep.equal(['admin', 'editors']);
+          expect(list.body.items.map((r: { name: string }) => r.name)).to.deep.equal(['administrator', 'editors']);
 
           const updated = await app().request('PATCH', `/roles/${id}`, { as: admin.id, body: { description: 'Edit things' } });
           expect(updated.status).to.equal(200);
@@ -89,7 +106,7 @@ describeEachDialect(
         it('error mapping: duplicate name 409, bad permission 400, wildcard question 400, unknown role/user 404', async () => {
           const admin = await registerUser(app(), 'both', 'admin');
           const adminRole = await bootstrapAdmin(app(), admin);
-          const dup = await app().request('POST', '/roles', { as: admin.id, body: { name: 'admin' } });
+          const dup = await app().request('POST', '/roles', { as: admin.id, body: { name: 'administrator' } });
           expect(dup.status).to.equal(409);
           expect(dup.body.code).to.equal('ROLE.NAME_TAKEN');
           const badPerm = await app().request('PUT', `/roles/${adminRole}/permissions/Not%20Valid`, { as: admin.id });
@@ -139,7 +156,7 @@ describeEachDialect(
           expect(await db.em().count(PushSubscription, {})).to.equal(0);
         });
 
-        it('claimed endpoint 409, unsafe endpoint 400, unknown user 404', async () => {
+        it('claimed endpoint 409, unsafe endpoint 400, unregistered caller 401', async () => {
           const alice = await registerUser(app());
           const bob = await registerUser(app());
           const endpoint = fcmEndpoint();
@@ -155,8 +172,9 @@ describeEachDialect(
           expect(ssrf.body.field).to.equal('endpoint');
           const ghost = randomUUID();
           const unknown = await app().request('POST', `/users/${ghost}/push-subscriptions`, { as: ghost, body: { endpoint: fcmEndpoint(), keys: pushKeys() } });
-          expect(unknown.status).to.equal(404);
-          expect(unknown.body.code).to.equal('USER.NOT_FOUND');
+          // A caller with no user can no longer name one: the token's subject is unregistered.
+          expect(unknown.status).to.equal(401);
+          expect(unknown.body.code).to.equal('AUTH.NOT_REGISTERED');
           const rows = await db.em().find(PushSubscription, {});
           expect(rows.map((r) => r.user.id)).to.deep.equal([alice.id]);
         });
@@ -180,15 +198,21 @@ describeEachDialect(
     });
 
     describe('with ADMIN_USER_IDS set', () => {
-      const adminId = randomUUID();
-      const app = useApp(() => db.env, { ADMIN_USER_IDS: adminId.toUpperCase() });
+      const app = useApp(() => db.env);
 
       it('only the named admins (and roles.manage holders) administer roles, even on a fresh install', async () => {
         const someone = await registerUser(app());
-        const refused = await app().request('POST', '/roles', { as: someone.id, body: { name: 'first' } });
-        expect(refused.status).to.equal(403);
-        const allowed = await app().request('POST', '/roles', { as: adminId, body: { name: 'first' } });
-        expect(allowed.status).to.equal(201);
+        const named = await registerUser(app());
+        // A second instance on the same database, started with the admin named (ids exist only after registration).
+        const withAdmins = await startApp({ ...db.env, ADMIN_USER_IDS: named.id.toUpperCase() });
+        try {
+          const refused = await withAdmins.request('POST', '/roles', { as: someone.id, body: { name: 'first' } });
+          expect(refused.status).to.equal(403);
+          const allowed = await withAdmins.request('POST', '/roles', { as: named.id, body: { name: 'first' } });
+          expect(allowed.status).to.equal(201);
+        } finally {
+          await withAdmins.close();
+        }
         expect(await db.em().count(Role, {})).to.equal(1);
       });
     });

@@ -13,13 +13,19 @@ describeEachDialect(
 
       describe('users', () => {
         it('POST /users registers (201), GET one and the list return it, DELETE by the user removes it (204)', async () => {
-          const res = await app().request('POST', '/users', { body: { username: ' Alice.Smith ', email: 'Alice@Example.com', role: 'client' } });
+          const subject = `alice|${randomUUID()}`;
+          const res = await app().request('POST', '/users', { subject, body: { username: ' Alice.Smith ', email: 'Alice@Example.com', role: 'client' } });
           expect(res.status).to.equal(201);
+          // The subject is bound once: a second registration with the same identity is refused.
+          const again = await app().request('POST', '/users', { subject, body: { username: 'alice2', email: 'alice2@example.com', role: 'client' } });
+          expect(again.status).to.equal(409);
+          expect(again.body.code).to.equal('USER.SUBJECT_TAKEN');
+          expect(await db.em().count(User, {})).to.equal(1);
           expect(res.body).to.include({ username: 'alice.smith', email: 'alice@example.com', role: 'client' });
           expect(res.body.id).to.match(/^[0-9a-f-]{36}$/);
           const id = res.body.id;
 
-          const one = await app().request('GET', `/users/${id}`, { as: id });
+          const one = await app().request('GET', `/users/${id}`, { subject });
           expect(one.status).to.equal(200);
           expect(one.body).to.deep.equal(res.body);
           // Other callers see the profile without the email address.
@@ -31,26 +37,30 @@ describeEachDialect(
           expect(list.status).to.equal(200);
           expect(list.body.items).to.deep.equal([publicProfile]);
 
-          const del = await app().request('DELETE', `/users/${id}`, { as: id });
+          const del = await app().request('DELETE', `/users/${id}`, { subject });
           expect(del.status).to.equal(204);
           expect(await db.em().count(User, { id })).to.equal(0);
+          // Deleting the user revokes every token of its subject.
+          const revoked = await app().request('DELETE', `/users/${id}`, { subject });
+          expect(revoked.status).to.equal(401);
+          expect(revoked.body.code).to.equal('AUTH.NOT_REGISTERED');
           expect((await app().request('GET', `/users/${id}`)).body.code).to.equal('USER.NOT_FOUND');
         });
 
         it('maps validation (400 + field), uniqueness (409), unknown id (404) and malformed JSON (400)', async () => {
-          const bad = await app().request('POST', '/users', { body: { username: 'bob', email: 'not-an-email', role: 'client' } });
+          const bad = await app().request('POST', '/users', { subject: randomUUID(), body: { username: 'bob', email: 'not-an-email', role: 'client' } });
           expect(bad.status).to.equal(400);
           expect(bad.body).to.deep.equal({ code: 'VALIDATION.INVALID_EMAIL', field: 'email', message: bad.body.message });
 
-          const nul = await app().request('POST', '/users', { body: { username: 'bo\u0000b', email: 'b@example.com', role: 'client' } });
+          const nul = await app().request('POST', '/users', { subject: randomUUID(), body: { username: 'bo\u0000b', email: 'b@example.com', role: 'client' } });
           expect(nul.status).to.equal(400);
           expect(nul.body.code).to.equal('VALIDATION.CONTROL_CHARACTER');
 
           const first = await registerUser(app(), 'client', 'dup');
-          const dupName = await app().request('POST', '/users', { body: { username: first.username, email: 'other@example.com', role: 'client' } });
+          const dupName = await app().request('POST', '/users', { subject: randomUUID(), body: { username: first.username, email: 'other@example.com', role: 'client' } });
           expect(dupName.status).to.equal(409);
           expect(dupName.body.code).to.equal('USER.USERNAME_TAKEN');
-          const dupEmail = await app().request('POST', '/users', { body: { username: 'someoneelse', email: first.email, role: 'client' } });
+          const dupEmail = await app().request('POST', '/users', { subject: randomUUID(), body: { username: 'someoneelse', email: first.email, role: 'client' } });
           expect(dupEmail.status).to.equal(409);
           expect(dupEmail.body.code).to.equal('USER.EMAIL_TAKEN');
           expect(JSON.stringify(dupEmail.body)).not.to.match(/insert|unique|constraint|sql/i);
@@ -62,10 +72,10 @@ describeEachDialect(
           expect(notUuid.status).to.equal(400);
           expect(notUuid.body).to.include({ code: 'VALIDATION.INVALID_UUID', field: 'id' });
 
-          const malformed = await app().request('POST', '/users', { raw: '{"username": "x",' });
+          const malformed = await app().request('POST', '/users', { subject: randomUUID(), raw: '{"username": "x",' });
           expect(malformed.status).to.equal(400);
           expect(malformed.body).to.deep.equal({ code: 'REQUEST.MALFORMED_JSON', message: 'The request body is not valid JSON' });
-          const notObject = await app().request('POST', '/users', { body: ['x'] });
+          const notObject = await app().request('POST', '/users', { subject: randomUUID(), body: ['x'] });
           expect(notObject.status).to.equal(400);
           expect(notObject.body.code).to.equal('REQUEST.BODY_NOT_OBJECT');
 
@@ -81,9 +91,9 @@ describeEachDialect(
           const anon = await app().request('DELETE', `/users/${client.id}`);
           expect(anon.status).to.equal(401);
           expect(anon.body.code).to.equal('AUTH.REQUIRED');
-          const garbled = await app().request('DELETE', `/users/${client.id}`, { headers: { 'x-user-id': 'admin' } });
+          const garbled = await app().request('DELETE', `/users/${client.id}`, { authorization: `Bearer ${client.id}` });
           expect(garbled.status).to.equal(401);
-          expect(garbled.body.code).to.equal('AUTH.INVALID_CALLER');
+          expect(garbled.body.code).to.equal('AUTH.INVALID_TOKEN');
           const other = await app().request('DELETE', `/users/${client.id}`, { as: freelancer.id });
           expect(other.status).to.equal(403);
           expect(other.body.code).to.equal('AUTH.FORBIDDEN');

@@ -22,6 +22,16 @@ export class RolesController {
     return presentRole(role);
   }
 
+  /**
+   * One-time: the first caller becomes administrator (role `administrator` with roles.manage); every later
+   * call is 409 ACCESS.BOOTSTRAP_CLOSED, also after that role or user is deleted.
+   */
+  @Post('bootstrap')
+  async bootstrap(@CallerId() caller: string) {
+    const role = await retryContention(() => this.access.claimFirstAdmin(caller));
+    return presentRole(role);
+  }
+
   @Get()
   async list(@CallerId() _caller: string) {
     return { items: (await this.access.listRoles()).map(presentRole) };

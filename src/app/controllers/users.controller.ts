@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { UserService } from '../../services/user.service';
 import { AccessPolicy, USERS_MANAGE } from '../access-policy';
-import { CallerId, OptionalCallerId } from '../http/caller';
+import { ConflictError } from '../../errors/domain-error';
+import { CallerId, CallerSubject, OptionalCallerId, type RequestIdentity } from '../http/caller';
 import { retryContention } from '../http/retry';
 import { objectBody, queryInt } from '../http/request-values';
 import { presentUser } from '../presenters';
@@ -13,11 +14,17 @@ export class UsersController {
     @Inject(AccessPolicy) private readonly policy: AccessPolicy,
   ) {}
 
-  /** Registration is open: it is how a caller gets the id they then send as X-User-Id. */
+  /**
+   * Binds the token's subject to a new user, once: a subject that already has a user is 409
+   * USER.SUBJECT_TAKEN (here, or from the unique index when two registrations race).
+   */
   @Post()
-  async register(@Body() raw: unknown) {
+  async register(@CallerSubject() identity: RequestIdentity, @Body() raw: unknown) {
     const body = objectBody(raw);
-    const user = await retryContention(() => this.users.register({ username: body.username, email: body.email, role: body.role }));
+    if (identity.userId) throw ConflictError.subjectTaken();
+    const user = await retryContention(() =>
+      this.users.register({ username: body.username, email: body.email, role: body.role }, identity.subject),
+    );
     return presentUser(user, user.id);
   }
 

@@ -1,31 +1,43 @@
 import { type ExecutionContext, createParamDecorator } from '@nestjs/common';
-import type { HttpRequest as Request } from './http-types';
+import type { HttpRequest } from './http-types';
 import { AuthRequiredError } from './auth-errors';
 
 /**
- * STAND-IN FOR REAL AUTHENTICATION. The caller is whoever the `X-User-Id` header names; nothing proves it.
- * Put this service behind a gateway that authenticates users and sets the header (and strips any value
- * sent by clients), or replace this decorator with one that verifies a session or token.
+ * What the AuthGuard (auth/auth.guard.ts) found on a request: absent when no Authorization header was sent,
+ * otherwise a verified subject and, when that subject is registered, its user id. Invalid tokens never get
+ * here: the guard answers 401 first, on every route, so a bad token is never treated as anonymous.
  */
-export const CALLER_HEADER = 'x-user-id';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function callerFrom(request: Request): string {
-  const raw = request.headers[CALLER_HEADER];
-  if (raw === undefined || raw === '') throw AuthRequiredError.missing();
-  if (typeof raw !== 'string' || !UUID.test(raw.trim())) throw AuthRequiredError.malformed();
-  return raw.trim().toLowerCase();
+export interface RequestIdentity {
+  subject: string;
+  userId?: string;
 }
 
-/** The identified caller's user id; 401 when the header is missing or not a UUID. */
-export const CallerId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string =>
-  callerFrom(ctx.switchToHttp().getRequest<Request>()),
-);
+export interface AuthenticatedRequest extends HttpRequest {
+  identity?: RequestIdentity;
+}
 
-/** The caller if one is named, else undefined; a malformed header is still a 401 rather than silently anonymous. */
-export const OptionalCallerId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string | undefined => {
-  const request = ctx.switchToHttp().getRequest<Request>();
-  const raw = request.headers[CALLER_HEADER];
-  return raw === undefined || raw === '' ? undefined : callerFrom(request);
+export function identityOf(request: HttpRequest): RequestIdentity | undefined {
+  return (request as AuthenticatedRequest).identity;
+}
+
+function request(ctx: ExecutionContext): HttpRequest {
+  return ctx.switchToHttp().getRequest<HttpRequest>();
+}
+
+/** The caller's user id; 401 AUTH.REQUIRED without a token, AUTH.NOT_REGISTERED for a subject with no user. */
+export const CallerId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+  const identity = identityOf(request(ctx));
+  if (!identity) throw AuthRequiredError.missing();
+  if (!identity.userId) throw AuthRequiredError.notRegistered();
+  return identity.userId;
+});
+
+/** The caller's user id if a registered caller sent a token, else undefined (public reads). */
+export const OptionalCallerId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string | undefined => identityOf(request(ctx))?.userId);
+
+/** The verified subject, registered or not (registration binds it); 401 AUTH.REQUIRED without a token. */
+export const CallerSubject = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestIdentity => {
+  const identity = identityOf(request(ctx));
+  if (!identity) throw AuthRequiredError.missing();
+  return identity;
 });

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
 import { DomainError, ValidationError } from '../../errors/domain-error';
 import { AuthRequiredError } from './auth-errors';
+import type { IdentifiedRequest } from './request-id';
 
 export interface HttpErrorBody {
   code: string;
@@ -43,7 +44,7 @@ const BODY_PARSER_ERRORS: Record<string, { status: number; body: HttpErrorBody }
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof DomainError) {
     if (error instanceof AuthRequiredError) {
-      return { status: 401, body: error.toJSON() as unknown as HttpErrorBody, headers: { 'WWW-Authenticate': 'X-User-Id' }, log: false };
+      return { status: 401, body: error.toJSON() as unknown as HttpErrorBody, headers: { 'WWW-Authenticate': 'Bearer' }, log: false };
     }
     const status = STATUS_BY_KIND[error.kind] ?? 500;
     if (status === 500) return { status, body: GENERIC, headers: {}, log: true };
@@ -58,7 +59,7 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status >= 500) return { status, body: GENERIC, headers: {}, log: true };
-    return { status, body: { code: `HTTP.${httpCodeName(status)}`, message: httpMessage(error) }, headers: {}, log: false };
+    return { status, body: { code: `HTTP.${httpCodeName(status)}`, message: httpMessage(status) }, headers: {}, log: false };
   }
   return { status: 500, body: GENERIC, headers: {}, log: true };
 }
@@ -82,16 +83,24 @@ function httpCodeName(status: number): string {
       return 'METHOD_NOT_ALLOWED';
     case 413:
       return 'PAYLOAD_TOO_LARGE';
+    case 429:
+      return 'TOO_MANY_REQUESTS';
     default:
       return String(status);
   }
 }
 
-function httpMessage(error: HttpException): string {
-  const response = error.getResponse();
-  if (typeof response === 'string') return response;
-  const message = (response as { message?: unknown }).message;
-  return typeof message === 'string' ? message : error.message;
+// Fixed wording per status: Nest's own messages quote the request ("Cannot GET /<path>"), and nothing the
+// caller sent is echoed back (a reflected path is a phishing or log-forging aid).
+const HTTP_MESSAGES: Record<number, string> = {
+  404: 'No such route',
+  405: 'Method not allowed on this route',
+  413: 'The request body is too large',
+  429: 'Too many requests; retry after the number of seconds in Retry-After',
+};
+
+function httpMessage(status: number): string {
+  return HTTP_MESSAGES[status] ?? 'The request was refused';
 }
 
 /** Catches everything: no stack trace, SQL or driver text ever reaches a response; causes go to the log. */
@@ -106,7 +115,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const mapped = toHttpError(exception);
     if (mapped.log) {
       const cause = exception instanceof Error && exception.cause !== undefined ? exception.cause : exception;
-      this.logger.error(`${request.method} ${request.path} → ${mapped.status} ${mapped.body.code}`, describe(cause));
+      const id = (request as IdentifiedRequest).requestId ?? '-';
+      this.logger.error(`${id} ${request.method} ${request.path} → ${mapped.status} ${mapped.body.code}`, describe(cause));
     }
     if (response.headersSent) {
       response.end();
