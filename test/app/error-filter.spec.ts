@@ -61,7 +61,7 @@ describe('app: error → HTTP mapping', () => {
     expect(toHttpError(parse)).to.deep.include({ status: 400, body: { code: 'REQUEST.MALFORMED_JSON', message: 'The request body is not valid JSON' } });
     const large = Object.assign(new Error('too large'), { type: 'entity.too.large', status: 413 });
     expect(toHttpError(large).status).to.equal(413);
-    expect(toHttpError(new NotFoundException('Cannot GET /x')).body).to.deep.equal({ code: 'HTTP.NOT_FOUND', message: 'Cannot GET /x' });
+    expect(toHttpError(new NotFoundException('Cannot GET /x')).body).to.deep.equal({ code: 'HTTP.NOT_FOUND', message: 'No route matches this method and path' });
   });
 
   it('reads the expected version from the body or If-Match, and refuses contradictions', () => {
