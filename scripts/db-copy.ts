@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { DomainError } from '../src/errors/domain-error';
 import { CopyError, DEFAULT_BATCH_SIZE, copyDatabase } from '../src/tools/db-copy';
 
 /**
@@ -46,6 +47,11 @@ async function main(): Promise<number> {
     }
     return report.ok ? 0 : 1;
   } catch (error) {
+    if (error instanceof DomainError && !(error instanceof CopyError)) {
+      // A setting the app would refuse too (CONFIG.UNSUPPORTED_DATABASE_URL, …): one line, like the app.
+      process.stderr.write(`db:copy refused [${error.code}]: ${error.message}\n`);
+      return 2;
+    }
     if (error instanceof CopyError) {
       process.stderr.write(`db:copy refused [${error.code}]: ${error.message}\n`);
       // An operator runs this by hand: the underlying reason (e.g. "database … does not exist") helps.

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { LogLevel, LoggerService } from '@nestjs/common';
+import { type LogLevel, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/core';
@@ -9,7 +9,8 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { EdgeModule } from './auth/edge.module';
 import { requestIds } from './http/request-id';
-import { HttpErrorFilter, toHttpError } from './http/error-filter';
+import { requireJsonBody } from './http/body-guard';
+import { HttpErrorFilter, sendHttpError } from './http/error-filter';
 import type { HttpRequest, HttpResponse } from './http/http-types';
 import { type AppSettings, readSettings } from './settings';
 
@@ -51,13 +52,11 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
   }
   // Express would tag every JSON body with a weak hash; our only entity tags are contract versions.
   app.set('etag', false);
+  const httpLogger = new Logger('HttpErrorFilter');
+  app.use(requireJsonBody(httpLogger));
   app.useBodyParser('json', { limit: '64kb' });
-  // Express error middleware right after the parser: malformed JSON never reaches a route.
-  app.use((error: unknown, _req: HttpRequest, res: HttpResponse, _next: (e?: unknown) => void) => {
-    const mapped = toHttpError(error);
-    for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
-    res.status(mapped.status).json(mapped.body);
-  });
+  // Express error middleware right after the parser: malformed or undecodable bodies never reach a route.
+  app.use((error: unknown, req: HttpRequest, res: HttpResponse, _next: (e?: unknown) => void) => sendHttpError(error, req, res, httpLogger));
   app.useGlobalFilters(new HttpErrorFilter());
   return { app, settings, orm: app.get(MikroORM) };
 }

@@ -8,6 +8,8 @@ import { type AuthSettings, readAuthSettings } from './auth/auth-settings';
 export interface AppSettings {
   env: Env;
   port: number;
+  /** HOST: the address to bind; unset = every interface (IPv6 and IPv4). */
+  host: string | undefined;
   migrateOnStart: boolean;
   /**
    * Operator-named administrators. When set, only they and holders of `roles.manage` administer roles;
@@ -28,6 +30,7 @@ export function readSettings(env: Env): AppSettings {
   return {
     env,
     port: port(env.PORT),
+    host: env.HOST?.trim() || undefined,
     migrateOnStart: flag('MIGRATE_ON_START', env.MIGRATE_ON_START, true),
     adminUserIds: adminIds(env.ADMIN_USER_IDS),
     pushPolicy: pushPolicyFromEnv(env),

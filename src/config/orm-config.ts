@@ -58,6 +58,10 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
       disableForeignKeys: false,
       dropTables: false,
       safe: true,
+      // The committed snapshot describes the entities, and only `npm run migration:create` moves it (it turns
+      // this on). Left on, every up/down (app start, tests, CLI) rewrote it with the database's current schema:
+      // after a down the next migration:create generated a bogus migration.
+      snapshot: false,
       emit: 'ts',
     },
     schemaGenerator: { disableForeignKeys: false },

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { COPY_MARKER_TABLE } from '../db/copy-marker';
 import { Utils } from '@mikro-orm/core';
 import { type Backend, type Env, describeBackend, resolveBackend } from '../config/backend';
 import { type ContractDeskOrm, createConfig, initOrm, migrationPaths } from '../config/orm-config';
@@ -8,8 +9,8 @@ import { Progress, type ProgressSink } from './progress';
 import { type RawDb, type Row, openRaw } from './raw-db';
 import { type TableSpec, tableSpecs } from './table-specs';
 
-/** Present in a target while a copy is in progress or failed verification: the target is not usable. */
-export const COPY_MARKER_TABLE = 'contractdesk_copy_state';
+// Present in a target while a copy is in progress or failed verification; the app refuses to start on it.
+export { COPY_MARKER_TABLE };
 export const DEFAULT_BATCH_SIZE = 2000;
 
 export class CopyError extends DomainError {
@@ -56,7 +57,9 @@ export interface CopyReport {
 /** The environment that points createConfig/resolveBackend at one end of the copy. */
 export function envFor(location: string, base: Env = {}): Env {
   const env: Env = { ...base, DATABASE_URL: undefined, DB_PATH: undefined };
-  if (/^postgres(ql)?:\/\//i.test(location.trim())) env.DATABASE_URL = location.trim();
+  // Anything that looks like a URL goes through DATABASE_URL, so resolveBackend accepts or refuses its scheme
+  // exactly as the app does (mysql://… was once taken for a SQLite file name).
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location.trim())) env.DATABASE_URL = location.trim();
   else env.DB_PATH = location.trim();
   return env;
 }

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import type { Backend } from '../config/backend';
@@ -36,6 +37,8 @@ export async function openRaw(backend: Backend, opts: { mustExist: boolean }): P
   if (backend.kind === 'sqlite') {
     if (backend.path === ':memory:') throw new Error('an in-memory SQLite database cannot be copied');
     if (opts.mustExist && !existsSync(backend.path)) throw new Error(`SQLite file ${backend.path} does not exist`);
+    // A new target file may live in a folder nobody created yet, as the app's DB_PATH may.
+    if (!opts.mustExist) mkdirSync(dirname(backend.path), { recursive: true });
     return new SqliteRaw(backend.path, backend.busyTimeoutMs);
   }
   const client = new Client({ connectionString: backend.url });

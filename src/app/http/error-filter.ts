@@ -3,6 +3,7 @@ import type { HttpRequest as Request, HttpResponse as Response } from './http-ty
 import { DomainError, ValidationError } from '../../errors/domain-error';
 import { AuthRequiredError } from './auth-errors';
 import type { IdentifiedRequest } from './request-id';
+import { UnsupportedMediaTypeError } from './request-errors';
 
 export interface HttpErrorBody {
   code: string;
@@ -40,13 +41,24 @@ const BODY_PARSER_ERRORS: Record<string, { status: number; body: HttpErrorBody }
   'charset.unsupported': { status: 415, body: { code: 'REQUEST.UNSUPPORTED_CHARSET', message: 'Unsupported request body charset' } },
 };
 
+// A Content-Encoding we support (gzip, deflate, br) whose bytes do not decompress: body-parser passes zlib's
+// own error on with status 400 but no `type`, which used to fall through to a 500.
+const UNDECODABLE: { status: number; body: HttpErrorBody } = {
+  status: 400,
+  body: { code: 'REQUEST.UNDECODABLE_BODY', message: 'The request body could not be decompressed with its Content-Encoding' },
+};
+// zlib: Z_DATA_ERROR, Z_BUF_ERROR (truncated); brotli: ERR__ERROR_FORMAT_*; zstd: ERR_ZSTD_*.
+const DECOMPRESSION_ERROR = /^(Z_|ERR__ERROR_|ERR_ZLIB|ERR_BROTLI|ERR_ZSTD)/;
+
+// Nest's default 404 text quotes the raw request path back; the method and path are the client's own input.
+
 /** The one mapping from anything thrown to an HTTP answer `{ code, message, field? }`. Pure, so it is unit-testable. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof DomainError) {
     if (error instanceof AuthRequiredError) {
       return { status: 401, body: error.toJSON() as unknown as HttpErrorBody, headers: { 'WWW-Authenticate': 'Bearer' }, log: false };
     }
-    const status = STATUS_BY_KIND[error.kind] ?? 500;
+    const status = error instanceof UnsupportedMediaTypeError ? 415 : (STATUS_BY_KIND[error.kind] ?? 500);
     if (status === 500) return { status, body: GENERIC, headers: {}, log: true };
     const body: HttpErrorBody = { code: error.code, message: error.message };
     if (error instanceof ValidationError) body.field = error.field;
@@ -66,10 +78,14 @@ export function toHttpError(error: unknown): HttpError {
 
 function bodyParserError(error: unknown): { status: number; body: HttpErrorBody } | undefined {
   if (!error || typeof error !== 'object') return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && DECOMPRESSION_ERROR.test(code)) return UNDECODABLE;
   const type = (error as { type?: unknown }).type;
   if (typeof type === 'string' && BODY_PARSER_ERRORS[type]) return BODY_PARSER_ERRORS[type];
   const status = (error as { status?: unknown }).status;
-  if (typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500) {
+  // http-errors marks client errors `expose`; body-parser wraps every stream failure that way, typed or not.
+  const fromParser = typeof type === 'string' || (error as { expose?: unknown }).expose === true;
+  if (fromParser && typeof status === 'number' && status >= 400 && status < 500) {
     return { status, body: { code: 'REQUEST.INVALID_BODY', message: 'The request body could not be read' } };
   }
   return undefined;
@@ -103,6 +119,25 @@ function httpMessage(status: number): string {
   return HTTP_MESSAGES[status] ?? 'The request was refused';
 }
 
+/**
+ * Answers one error: the Nest filter below and the Express error middleware behind the body parser both end
+ * here, so a 500 is logged with its cause whichever of the two saw it first.
+ */
+export function sendHttpError(exception: unknown, request: Request, response: Response, logger: Pick<Logger, 'error'>): void {
+  const mapped = toHttpError(exception);
+  if (mapped.log) {
+    const cause = exception instanceof Error && exception.cause !== undefined ? exception.cause : exception;
+    const id = (request as IdentifiedRequest).requestId ?? '-';
+    logger.error(`${id} ${request.method} ${request.path} → ${mapped.status} ${mapped.body.code}`, describe(cause));
+  }
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  for (const [name, value] of Object.entries(mapped.headers)) response.setHeader(name, value);
+  response.status(mapped.status).json(mapped.body);
+}
+
 /** Catches everything: no stack trace, SQL or driver text ever reaches a response; causes go to the log. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -110,20 +145,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const response = ctx.getResponse<Response>();
-    const request = ctx.getRequest<Request>();
-    const mapped = toHttpError(exception);
-    if (mapped.log) {
-      const cause = exception instanceof Error && exception.cause !== undefined ? exception.cause : exception;
-      const id = (request as IdentifiedRequest).requestId ?? '-';
-      this.logger.error(`${id} ${request.method} ${request.path} → ${mapped.status} ${mapped.body.code}`, describe(cause));
-    }
-    if (response.headersSent) {
-      response.end();
-      return;
-    }
-    for (const [name, value] of Object.entries(mapped.headers)) response.setHeader(name, value);
-    response.status(mapped.status).json(mapped.body);
+    sendHttpError(exception, ctx.getRequest<Request>(), ctx.getResponse<Response>(), this.logger);
   }
 }
 
