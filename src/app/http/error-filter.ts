@@ -50,8 +50,6 @@ const UNDECODABLE: { status: number; body: HttpErrorBody } = {
 // zlib: Z_DATA_ERROR, Z_BUF_ERROR (truncated); brotli: ERR__ERROR_FORMAT_*; zstd: ERR_ZSTD_*.
 const DECOMPRESSION_ERROR = /^(Z_|ERR__ERROR_|ERR_ZLIB|ERR_BROTLI|ERR_ZSTD)/;
 
-// Nest's default 404 text quotes the raw request path back; the method and path are the client's own input.
-
 /** The one mapping from anything thrown to an HTTP answer `{ code, message, field? }`. Pure, so it is unit-testable. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof DomainError) {
