@@ -8,6 +8,8 @@ export interface Sizes {
   transitions: number;
   lists: number;
   concurrent: number;
+  /** W6: caller transactions, each transitioning a pair of contracts. */
+  pairs: number;
   listLimit: number;
 }
 
@@ -20,6 +22,7 @@ export function sizes(scale: number): Sizes {
     transitions: n(2_000, 20),
     lists: n(1_000, 10),
     concurrent: n(2_000, 32),
+    pairs: n(1_000, 10),
     listLimit: 20,
   };
 }
@@ -56,6 +59,8 @@ export interface Dataset {
   expectedLists: Map<string, string[]>;
   /** W5: distinct draft contracts (disjoint from W3's), each attempted by two clients. */
   concurrentIds: string[];
+  /** W6: pairs of distinct draft contracts (disjoint from W3's and W5's), both transitioned in one caller transaction. */
+  pairIds: Array<[string, string]>;
 }
 
 /** Deterministic PRNG (mulberry32) so every run and every implementation sees the same data. */
@@ -113,7 +118,10 @@ export function generate(s: Sizes, seed = 7): Dataset {
   const readIds = order.slice(0, s.reads);
   const transitionIds = order.slice(0, s.transitions);
   const concurrentIds = order.slice(s.transitions, s.transitions + s.concurrent);
-  if (s.transitions + s.concurrent > s.contracts) throw new Error('W3 + W5 need more contracts than generated');
+  if (s.transitions + s.concurrent + 2 * s.pairs > s.contracts) throw new Error('W3 + W5 + W6 need more contracts than generated');
+  // Taken from the same shuffled order after W5's ids, without drawing from `random`: W1..W5's data is unchanged.
+  const pairIds: Array<[string, string]> = [];
+  for (let i = 0, at = s.transitions + s.concurrent; i < s.pairs; i++, at += 2) pairIds.push([order[at], order[at + 1]]);
 
   const perClient = new Map<string, ContractRow[]>();
   for (const c of contracts) (perClient.get(c.clientId) ?? perClient.set(c.clientId, []).get(c.clientId)!).push(c);
@@ -124,7 +132,7 @@ export function generate(s: Sizes, seed = 7): Dataset {
   }
   const listClients: string[] = [];
   for (let i = 0; i < s.lists; i++) listClients.push(clients[Math.floor(random() * clients.length)].id);
-  return { sizes: s, users, contracts, byId, readIds, transitionIds, listClients, expectedLists, concurrentIds };
+  return { sizes: s, users, contracts, byId, readIds, transitionIds, listClients, expectedLists, concurrentIds, pairIds };
 }
 
 /**

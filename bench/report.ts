@@ -73,6 +73,7 @@ function targetFor(dialect: string, w: WorkloadName, services?: Cell, plain?: Ce
   if (!services) return { text: '' };
   const s = services.ratios.length ? median(services.ratios) : NaN;
   const p = plain?.ratios.length ? median(plain.ratios) : NaN;
+  if (w === 'W6') return { text: 'none (new in issue 12; reference for later changes)' };
   if (w === 'W5') {
     if (dialect !== 'postgresql') return { text: 'zero lost updates (checked)', met: true };
     const seq = w3 ? median(w3.values) : NaN;
@@ -175,6 +176,10 @@ export function renderReport(input: ReportInput): string {
     `- W4: ${s.lists} × a client's contracts ordered by created_at desc, id desc, limit ${s.listLimit}; every list compared with the expected ids in order.`,
     `- W5: ${s.concurrent} further draft contracts; every contract is attempted by two clients at about the same moment (client k works on its own group and on group k+1 alternately). ` +
       'Checked: exactly one success and one conflict per contract, the database has each of them active at version 2 and no version above 2 (a lost version check would show extra successes or version 3). ops = committed transitions/s.',
+    `- W6 (composition, issue 12): ${s.pairs} pairs of further draft contracts (disjoint from W3's and W5's); the caller opens ONE transaction and runs two draft→active transitions with the version check inside it, then commits (ops = caller transactions/s, 2 transitions each). ` +
+      'raw: BEGIN (IMMEDIATE on SQLite), per contract SELECT + `update … where id = ? and version = ?`, COMMIT; plain: `em.fork().transactional()` loading both, changing them, flushed at commit; ' +
+      'services: `orm.em.fork().transactional(async (em) => { const c = new ContractService(em); await c.transition(a, …); await c.transition(b, …); })`, the services joining the caller\'s transaction (REQUIRED). ' +
+      'Checked: both versions returned are 2, every contract of the pairs done is active at version 2, and exactly those rows of W6\'s changed.',
   );
   lines.push('', '## Machine and settings', '');
   lines.push(

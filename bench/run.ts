@@ -14,7 +14,7 @@ import { type Cell, environment, renderReport } from './report';
  * services, on SQLite and PostgreSQL, in interleaved rounds. Writes bench/RESULTS.md.
  *
  * Env: BENCH_ROUNDS (default 5, plus BENCH_WARMUP=1 untimed), BENCH_SCALE (default 1), BENCH_DIALECTS
- * (sqlite,postgresql), BENCH_IMPLS (raw,plain,services), BENCH_WORKLOADS (W1..W5), BENCH_MEM_READS
+ * (sqlite,postgresql), BENCH_IMPLS (raw,plain,services), BENCH_WORKLOADS (W1..W6), BENCH_MEM_READS
  * (100000; 0 skips the heap check), BENCH_CELL_SECONDS (2: budget per timed loop), BENCH_OUT (where the report goes; default bench/RESULTS.md).
  */
 async function main(): Promise<void> {

@@ -2,8 +2,8 @@ import type { Dataset } from './data';
 import type { DialectContext } from './context';
 import type { ImplName } from './impl/types';
 
-export type WorkloadName = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
-export const WORKLOADS: readonly WorkloadName[] = ['W1', 'W2', 'W3', 'W4', 'W5'];
+export type WorkloadName = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6';
+export const WORKLOADS: readonly WorkloadName[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
 
 export const WORKLOAD_TITLES: Record<WorkloadName, string> = {
   W1: 'bulk insert, one transaction (rows/s)',
@@ -11,6 +11,7 @@ export const WORKLOAD_TITLES: Record<WorkloadName, string> = {
   W3: 'transition draft→active, own tx + version check (tx/s)',
   W4: 'client contracts newest first, limit 20 (lists/s)',
   W5: 'concurrent transitions, 2 racing attempts per contract (committed tx/s)',
+  W6: 'composition: two transitions in one caller transaction (caller tx/s)',
 };
 
 export interface Measurement {
@@ -51,7 +52,7 @@ async function timedLoop(work: () => Promise<number>): Promise<Measurement> {
 }
 
 /**
- * One round of every workload for one variant on one database, in order W1..W5 on freshly reset tables.
+ * One round of every workload for one variant on one database, in order W1..W6 on freshly reset tables.
  * Every workload's result is checked after its timer stops; a failed check aborts the whole run.
  */
 export async function runRound(
@@ -140,6 +141,28 @@ export async function runRound(
     check(tally.conflicts <= tally.ok, `${where} W5 conflicts ${tally.conflicts} without as many winners ${tally.ok}`);
     check(Number(await ctx.scalar('select count(*) from contracts where version > 2')) === 0, `${where} W5 versions above 2`);
     out.W5 = { ops: tally.ok / seconds, seconds, note: `${((tally.ok + tally.conflicts) / seconds).toFixed(0)} attempts/s (${tally.ok} won, ${tally.conflicts} lost the race)` };
+  }
+  if (only.has('W6')) {
+    // Composition: the caller opens one transaction and runs two version-checked transitions inside it.
+    const done: Array<[string, string]> = [];
+    const versions: number[] = [];
+    out.W6 = await timedLoop(async () => {
+      const until = deadline();
+      for (const [a, b] of data.pairIds) {
+        if (done.length >= CHUNK && performance.now() > until) break;
+        versions.push(...(await impl.transitionPair(a, b)));
+        done.push([a, b]);
+      }
+      return done.length;
+    });
+    check(done.length > 0 && versions.length === 2 * done.length && versions.every((v) => v === 2), `${where} W6 returned versions`);
+    // Every contract of every pair done is active at version 2 (both halves committed), and nothing else of W6's moved.
+    const ids = done.flat();
+    const inDone = Number(await ctx.scalar(`select count(*) from contracts where status = 'active' and version = 2 and id in (${ids.map((id) => `'${id}'`).join(', ')})`));
+    check(inDone === ids.length, `${where} W6 rows transitioned in the pairs done (${inDone} of ${ids.length})`);
+    const allPairs = data.pairIds.flat();
+    const moved = Number(await ctx.scalar(`select count(*) from contracts where version <> 1 and id in (${allPairs.map((id) => `'${id}'`).join(', ')})`));
+    check(moved === ids.length, `${where} W6 rows changed (${moved}) vs transitions done (${ids.length})`);
   }
   return out;
 }

@@ -68,6 +68,19 @@ export class PlainOrm implements Impl {
     }
   }
 
+  /** W6: MikroORM's idiomatic unit of work: one transactional() that loads both, changes them, and flushes at commit. */
+  async transitionPair(a: string, b: string): Promise<[number, number]> {
+    const [ca, cb] = await this.orm.em.fork().transactional(async (em) => {
+      const pair = [await em.findOneOrFail(Contract, { id: a }), await em.findOneOrFail(Contract, { id: b })];
+      for (const contract of pair) {
+        if (contract.version !== 1) throw new Error(`W6 conflict on ${contract.id}`);
+        contract.transitionTo(ContractStatus.Active);
+      }
+      return pair;
+    });
+    return [ca.version, cb.version];
+  }
+
   async list(clientId: string, limit: number): Promise<string[]> {
     const rows = await this.orm.em.fork().find(Contract, { client: clientId }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit });
     return rows.map((c) => c.id);
@@ -115,6 +128,19 @@ export class ServicesImpl implements Impl {
       if (error instanceof DomainError && error.code === 'CONTRACT.VERSION_CONFLICT') return 'conflict';
       throw error;
     }
+  }
+
+  /**
+   * W6: a host's transaction around two service calls. The services get the caller's transactional
+   * EntityManager and join its transaction (REQUIRED): no transaction, connection or commit of their own.
+   */
+  async transitionPair(a: string, b: string): Promise<[number, number]> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const contracts = new ContractService(em as EntityManager);
+      const ca = await contracts.transition(a, { to: 'active', expectedVersion: 1 });
+      const cb = await contracts.transition(b, { to: 'active', expectedVersion: 1 });
+      return [ca.version, cb.version] as [number, number];
+    });
   }
 
   async list(clientId: string, limit: number): Promise<string[]> {

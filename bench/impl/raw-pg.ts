@@ -70,6 +70,23 @@ export class RawPg implements Impl {
     });
   }
 
+  /** W6: BEGIN, for each contract the same SELECT + version-guarded UPDATE as W3, COMMIT. */
+  transitionPair(a: string, b: string): Promise<[number, number]> {
+    return this.tx(async (c) => {
+      const versions: number[] = [];
+      for (const id of [a, b]) {
+        const row = (await c.query(BY_ID, [id])).rows[0];
+        if (!row) throw new Error(`contract ${id} not found`);
+        if (row.version !== 1) throw new Error(`W6 conflict on ${id}`);
+        if (row.status !== 'draft') throw new Error(`illegal transition from ${row.status}`);
+        const r = await c.query(UPDATE, ['active', new Date(), id, 1]);
+        if (r.rowCount !== 1) throw new Error(`W6 conflict on ${id}`);
+        versions.push(2);
+      }
+      return versions as [number, number];
+    });
+  }
+
   async list(clientId: string, limit: number): Promise<string[]> {
     const rows = (await this.pool.query(LIST, [clientId, limit])).rows;
     return rows.map((r) => r.id);

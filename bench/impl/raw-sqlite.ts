@@ -14,6 +14,7 @@ export class RawSqlite implements Impl {
   private readonly update;
   private readonly listStmt;
   private readonly transitionTx;
+  private readonly pairTx;
 
   constructor(path: string, busyTimeoutMs = 5000) {
     this.db = new Database(path);
@@ -29,13 +30,21 @@ export class RawSqlite implements Impl {
     this.update = this.db.prepare('update contracts set status = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
     this.listStmt = this.db.prepare(`select ${COLUMNS} from contracts where client_id = ? order by created_at desc, id desc limit ?`);
     // The same read-check-write as the services, in one BEGIN IMMEDIATE transaction.
-    this.transitionTx = this.db.transaction((id: string, expected: number): number | 'conflict' => {
+    const step = (id: string, expected: number): number | 'conflict' => {
       const row = this.byId.get(id) as { version: number; status: string } | undefined;
       if (!row) throw new Error(`contract ${id} not found`);
       if (row.version !== expected) return 'conflict';
       if (row.status !== 'draft') throw new Error(`illegal transition from ${row.status}`);
       const r = this.update.run('active', Date.now(), id, expected);
       return r.changes === 1 ? expected + 1 : 'conflict';
+    };
+    this.transitionTx = this.db.transaction(step);
+    // W6: two read-check-writes in one BEGIN IMMEDIATE … COMMIT (no savepoints: the steps are plain calls).
+    this.pairTx = this.db.transaction((a: string, b: string): [number, number] => {
+      const va = step(a, 1);
+      const vb = step(b, 1);
+      if (va === 'conflict' || vb === 'conflict') throw new Error(`W6 conflict on ${a}/${b}`);
+      return [va, vb];
     });
   }
 
@@ -62,6 +71,10 @@ export class RawSqlite implements Impl {
 
   async transition(id: string): Promise<number | 'conflict'> {
     return this.transitionTx.immediate(id, 1);
+  }
+
+  async transitionPair(a: string, b: string): Promise<[number, number]> {
+    return this.pairTx.immediate(a, b);
   }
 
   async list(clientId: string, limit: number): Promise<string[]> {

@@ -28,6 +28,11 @@ export interface Impl {
   w2(ids: string[]): Promise<ReadResult[]>;
   /** W3 (and W5): draft → active with expectedVersion 1, each its own transaction; the new version. */
   transition(id: string): Promise<number | 'conflict'>;
+  /**
+   * W6 (composition): both contracts draft → active with expectedVersion 1 inside ONE transaction the caller
+   * opens and commits; the two new versions. No race here, so a conflict is an error.
+   */
+  transitionPair(a: string, b: string): Promise<[number, number]>;
   /** W4: a client's contracts, newest first (id breaks ties), `limit` rows; their ids. */
   list(clientId: string, limit: number): Promise<string[]>;
   close(): Promise<void>;
