@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/core';
 import type { Env } from '../config/backend';
+import { assertOrmDatabaseExists } from '../db/database-exists';
 import { AppModule } from './app.module';
 import { HttpErrorFilter, toHttpError } from './http/error-filter';
 import type { HttpRequest, HttpResponse } from './http/http-types';
@@ -43,7 +44,15 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     res.status(mapped.status).json(mapped.body);
   });
   app.useGlobalFilters(new HttpErrorFilter());
-  return { app, settings, orm: app.get(MikroORM) };
+  const orm = app.get(MikroORM);
+  try {
+    // Before anything listens or migrates: a mistyped database name stops the start (CONFIG.DATABASE_NOT_FOUND).
+    await assertOrmDatabaseExists(orm);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return { app, settings, orm };
 }
 
 /** Applies pending migrations (the same Migrator as `npx mikro-orm migration:up`); returns their names. */

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MikroORM, type Options, ReflectMetadataProvider } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
-import { Migrator } from '@mikro-orm/migrations';
+import { assertOrmDatabaseExists } from '../db/database-exists';
+import { ContractDeskMigrator } from '../db/migrator';
 import { ContractDeskPostgreSqlDriver } from '../db/pg-driver';
 import { ENTITIES } from '../entities';
 import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
@@ -34,6 +35,8 @@ export function migrationPaths(dialect: Dialect): { path: string; pathTs: string
  *   `where id = ? and version = ?` and its affected-row check.
  * - SQLite write transactions start with BEGIN IMMEDIATE (see db/sqlite-driver.ts).
  * - Migrations are transactional, all-or-nothing, and never switch foreign keys off.
+ * - A missing PostgreSQL database is never created (`ensureDatabase: false`, and a migrator that checks
+ *   first): a mistyped DATABASE_URL stops with CONFIG.DATABASE_NOT_FOUND instead of serving an empty database.
  */
 export function createConfig(env: Env = process.env, overrides: Partial<Options> = {}): Options {
   const backend = resolveBackend(env);
@@ -42,7 +45,8 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
     entities: ENTITIES,
     metadataProvider: ReflectMetadataProvider,
     discovery: { warnWhenNoEntities: true, requireEntitiesArray: true },
-    extensions: [Migrator],
+    extensions: [ContractDeskMigrator],
+    ensureDatabase: false,
     useBatchUpdates: false,
     useBatchInserts: true,
     forceUtcTimezone: true,
@@ -101,5 +105,12 @@ export async function initOrm(init: InitOrmOptions = {}): Promise<ContractDeskOr
   const env = init.env ?? process.env;
   const backend = resolveBackend(env);
   (init.log ?? ((line) => process.stderr.write(`[contractdesk] ${line}\n`)))(describeBackend(backend));
-  return MikroORM.init<AbstractSqlDriver>(createConfig(env, init.options) as Options<AbstractSqlDriver>);
+  const orm = await MikroORM.init<AbstractSqlDriver>(createConfig(env, init.options) as Options<AbstractSqlDriver>);
+  try {
+    await assertOrmDatabaseExists(orm);
+  } catch (error) {
+    await orm.close(true).catch(() => undefined);
+    throw error;
+  }
+  return orm;
 }
