@@ -74,6 +74,8 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
           // connect gives up after 5 s, waiting for a free pool slot after 10 s (knex's default is 60 s).
           pool: { min: 0, max: backend.poolMax, acquireTimeoutMillis: PG_ACQUIRE_TIMEOUT_MS },
           driverOptions: { connection: { connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true } },
+          // Reads outside a transaction go to a replica (MikroORM's preferReadReplicas); see db/replicas.ts.
+          replicas: backend.replicaUrls.map((url, i) => ({ name: `replica${i + 1}`, clientUrl: url })),
         };
   return { ...common, ...driverOptions, ...overrides } as Options;
 }

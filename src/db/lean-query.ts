@@ -1,5 +1,6 @@
 import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, SCALAR_TYPES, Utils } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
+import { withReplicaFallback } from './replicas';
 
 type Em = EntityManager;
 
@@ -131,8 +132,13 @@ const statements = new WeakMap<object, Map<string, ReturnType<RawSqlite['prepare
 async function runLean(em: Em, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
   // Inside a transaction knex's transaction client hands out the transaction's connection; outside,
   // the pool lends one exclusively, so a lean read never runs inside someone else's open transaction.
+  // Outside a transaction the read may go to a replica (and falls back to the primary if it is down).
   const trx = em.getTransactionContext<{ client: KnexClient }>();
-  const client: KnexClient = trx ? trx.client : (em.getConnection().getKnex().client as KnexClient);
+  if (trx) return runOn(trx.client, sql, params);
+  return withReplicaFallback(em.getConnection('read'), (c) => runOn((c as ReturnType<Em["getConnection"]>).getKnex().client as KnexClient, sql, params));
+}
+
+async function runOn(client: KnexClient, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
   const connection = await client.acquireConnection();
   try {
     if (typeof (connection as RawSqlite).prepare === 'function') {
