@@ -1,11 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './pgbouncer';
 
-const BIN = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
+/** PG_BIN_DIR, else the newest Debian server install (/usr/lib/postgresql/<major>/bin). */
+const BIN =
+  process.env.PG_BIN_DIR ??
+  (() => {
+    try {
+      const majors = readdirSync('/usr/lib/postgresql').filter((d) => existsSync(join('/usr/lib/postgresql', d, 'bin', 'initdb')));
+      majors.sort((a, b) => Number(b) - Number(a));
+      return majors.length ? join('/usr/lib/postgresql', majors[0], 'bin') : '/usr/lib/postgresql/15/bin';
+    } catch {
+      return '/usr/lib/postgresql/15/bin';
+    }
+  })();
 
 /**
  * A throwaway primary (initdb, wal_level=replica) and one streaming replica made with `pg_basebackup -R`, each
