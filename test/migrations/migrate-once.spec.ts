@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createConfig, initOrm } from '../../src/config/orm-config';
 import { describeEachDialect } from '../helpers/orm';
 import { spawnTs } from '../helpers/processes';
 import { realMigrations } from './db-state';
@@ -32,6 +35,31 @@ describeEachDialect(
         console.log(`      [${db.variant}] ${INSTANCES} instances, ${expected.length} migrations, applied by one instance, rows once each`);
       } finally {
         for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+      }
+    });
+
+    if (db.dialect === 'sqlite') it('SQLite lock file: a lock left by a dead process is taken over; a live holder is waited for', async function () {
+      this.timeout(60_000);
+      const env = { DB_PATH: db.env.DB_PATH.replace(/[^/]+$/, 'lockfile.sqlite3') };
+      const orm = await initOrm({ env, log: () => undefined, options: { migrations: { ...createConfig(env).migrations, silent: true } } });
+      try {
+        const lock = `${env.DB_PATH}.migrate-lock`;
+        const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+        writeFileSync(lock, String(dead));
+        const applied = await orm.migrator.up();
+        expect(applied.map((m) => m.name)).to.deep.equal(realMigrations('sqlite').map((m) => m.name));
+        expect(existsSync(lock)).to.equal(false);
+
+        writeFileSync(lock, String(process.pid));
+        let finished = false;
+        const run = orm.migrator.up().then(() => (finished = true));
+        await new Promise((r) => setTimeout(r, 500));
+        expect(finished, 'ran while a live process held the lock').to.equal(false);
+        unlinkSync(lock);
+        await run;
+        expect(finished).to.equal(true);
+      } finally {
+        await orm.close(true);
       }
     });
   },
