@@ -6,6 +6,7 @@ import { MikroORM } from '@mikro-orm/core';
 import type { Env } from '../config/backend';
 import { type DynamicModule, Module } from '@nestjs/common';
 import helmet from 'helmet';
+import { assertOrmDatabaseExists } from '../db/database-exists';
 import { AppModule } from './app.module';
 import { EdgeModule } from './auth/edge.module';
 import { requestIds } from './http/request-id';
@@ -58,7 +59,15 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
   // Express error middleware right after the parser: malformed or undecodable bodies never reach a route.
   app.use((error: unknown, req: HttpRequest, res: HttpResponse, _next: (e?: unknown) => void) => sendHttpError(error, req, res, httpLogger));
   app.useGlobalFilters(new HttpErrorFilter());
-  return { app, settings, orm: app.get(MikroORM) };
+  const orm = app.get(MikroORM);
+  try {
+    // Before anything listens or migrates: a mistyped database name stops the start (CONFIG.DATABASE_NOT_FOUND).
+    await assertOrmDatabaseExists(orm);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return { app, settings, orm };
 }
 
 /**

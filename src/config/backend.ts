@@ -16,6 +16,8 @@ export interface PostgresBackend {
   kind: 'postgresql';
   url: string;
   poolMax: number;
+  /** Streaming replicas for reads outside transactions (DATABASE_REPLICA_URLS); may be empty. */
+  replicaUrls: string[];
 }
 
 export type Backend = SqliteBackend | PostgresBackend;
@@ -30,13 +32,16 @@ export function resolveBackend(env: Env = process.env): Backend {
   const url = env.DATABASE_URL?.trim();
   if (url) {
     if (POSTGRES_URL.test(url)) {
-      return { kind: 'postgresql', url, poolMax: positiveInt(env, 'DB_POOL_MAX', 10) };
+      return { kind: 'postgresql', url, poolMax: positiveInt(env, 'DB_POOL_MAX', 10), replicaUrls: replicaUrls(env.DATABASE_REPLICA_URLS) };
     }
     const scheme = ANY_URL_SCHEME.exec(url)?.[0] ?? url.slice(0, 16);
     throw new ConfigError(
       'CONFIG.UNSUPPORTED_DATABASE_URL',
       `DATABASE_URL scheme "${scheme}" is not supported: use postgres:// or postgresql://, or unset DATABASE_URL and set DB_PATH for SQLite`,
     );
+  }
+  if (env.DATABASE_REPLICA_URLS?.trim()) {
+    throw new ConfigError('CONFIG.INVALID_VALUE', 'DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL; SQLite has no replicas');
   }
   const rawPath = env.DB_PATH?.trim() || DEFAULT_SQLITE_PATH;
   const path = rawPath === ':memory:' ? rawPath : isAbsolute(rawPath) ? rawPath : resolve(process.cwd(), rawPath);
@@ -54,7 +59,8 @@ export function describeBackend(backend: Backend): string {
     const where = backend.path === ':memory:' ? 'in memory' : `file ${backend.path}`;
     return `database: SQLite (${where}; journal_mode=WAL, synchronous=${backend.synchronous}, busy_timeout=${backend.busyTimeoutMs}ms)`;
   }
-  return `database: PostgreSQL (${redactUrl(backend.url)}; pool max ${backend.poolMax})`;
+  const replicas = backend.replicaUrls.length ? `; read replicas ${backend.replicaUrls.map(redactUrl).join(', ')}` : '';
+  return `database: PostgreSQL (${redactUrl(backend.url)}; pool max ${backend.poolMax}${replicas})`;
 }
 
 export function redactUrl(url: string): string {
@@ -68,6 +74,29 @@ export function redactUrl(url: string): string {
 }
 
 export { projectRoot };
+
+/** Comma-separated postgres:// URLs; each must parse. Messages name the position, never the URL (it may hold a password). */
+function replicaUrls(raw: string | undefined): string[] {
+  if (!raw?.trim()) return [];
+  return raw.split(',').map((part, i) => {
+    const url = part.trim();
+    let ok = POSTGRES_URL.test(url);
+    if (ok) {
+      try {
+        ok = new URL(url).hostname !== '';
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      throw new ConfigError(
+        'CONFIG.INVALID_REPLICA_URL',
+        `DATABASE_REPLICA_URLS entry ${i + 1} is not a postgres:// or postgresql:// URL with a host`,
+      );
+    }
+    return url;
+  });
+}
 
 function synchronousMode(raw: string | undefined): 'NORMAL' | 'FULL' {
   const value = (raw?.trim() || 'NORMAL').toUpperCase();

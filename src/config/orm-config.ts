@@ -4,6 +4,8 @@ import { MikroORM, type Options, ReflectMetadataProvider } from '@mikro-orm/core
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { assertTestedVersions } from '../db/internals';
+import { assertOrmDatabaseExists } from '../db/database-exists';
+import { ContractDeskMigrator } from '../db/migrator';
 import { ContractDeskPostgreSqlDriver } from '../db/pg-driver';
 import { ENTITIES } from '../entities';
 import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
@@ -35,6 +37,8 @@ export function migrationPaths(dialect: Dialect): { path: string; pathTs: string
  *   `where id = ? and version = ?` and its affected-row check.
  * - SQLite write transactions start with BEGIN IMMEDIATE (see db/sqlite-driver.ts).
  * - Migrations are transactional, all-or-nothing, and never switch foreign keys off.
+ * - A missing PostgreSQL database is never created (`ensureDatabase: false`, and a migrator that checks
+ *   first): a mistyped DATABASE_URL stops with CONFIG.DATABASE_NOT_FOUND instead of serving an empty database.
  */
 export function createConfig(env: Env = process.env, overrides: Partial<Options> = {}): Options {
   assertTestedVersions();
@@ -44,7 +48,8 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
     entities: ENTITIES,
     metadataProvider: ReflectMetadataProvider,
     discovery: { warnWhenNoEntities: true, requireEntitiesArray: true },
-    extensions: [Migrator],
+    extensions: [ContractDeskMigrator],
+    ensureDatabase: false,
     useBatchUpdates: false,
     useBatchInserts: true,
     forceUtcTimezone: true,
@@ -76,6 +81,8 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
           // connect gives up after 5 s, waiting for a free pool slot after 10 s (knex's default is 60 s).
           pool: { min: 0, max: backend.poolMax, acquireTimeoutMillis: PG_ACQUIRE_TIMEOUT_MS },
           driverOptions: { connection: { connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, keepAlive: true } },
+          // Reads outside a transaction go to a replica (MikroORM's preferReadReplicas); see db/replicas.ts.
+          replicas: backend.replicaUrls.map((url, i) => ({ name: `replica${i + 1}`, clientUrl: url })),
         };
   return { ...common, ...driverOptions, ...overrides } as Options;
 }
@@ -113,5 +120,12 @@ export async function initOrm(init: InitOrmOptions = {}): Promise<ContractDeskOr
   const env = init.env ?? process.env;
   const backend = resolveBackend(env);
   (init.log ?? ((line) => process.stderr.write(`[contractdesk] ${line}\n`)))(describeBackend(backend));
-  return MikroORM.init<AbstractSqlDriver>(createConfig(env, init.options) as Options<AbstractSqlDriver>);
+  const orm = await MikroORM.init<AbstractSqlDriver>(createConfig(env, init.options) as Options<AbstractSqlDriver>);
+  try {
+    await assertOrmDatabaseExists(orm);
+  } catch (error) {
+    await orm.close(true).catch(() => undefined);
+    throw error;
+  }
+  return orm;
 }

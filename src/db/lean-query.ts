@@ -1,7 +1,7 @@
 import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, Utils } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-
 import { typeFixedProps } from './internals';
+import { withReplicaFallback } from './replicas';
 
 type Em = EntityManager;
 
@@ -113,9 +113,10 @@ interface LeanConnection {
 }
 
 function runLean(em: Em, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-  // Inside a transaction: its connection. Outside: a reader where the configuration has one (SQLite files
-  // get their own reader connection, so reads never queue behind a writer waiting for the write lock).
+  // Inside a transaction: its connection. Outside: a read connection where the configuration has one (SQLite
+  // files get their own reader, so reads never queue behind a writer waiting for the write lock; PostgreSQL
+  // replicas, with a fallback to the primary when one is unreachable, db/replicas.ts).
   const trx = em.getTransactionContext();
-  const connection = em.getConnection(trx ? 'write' : 'read') as unknown as LeanConnection;
-  return connection.leanQuery(sql, params, trx);
+  if (trx) return (em.getConnection('write') as unknown as LeanConnection).leanQuery(sql, params, trx);
+  return withReplicaFallback(em.getConnection('read'), (c) => (c as unknown as LeanConnection).leanQuery(sql, params));
 }

@@ -79,7 +79,7 @@ export function translateError(error: unknown): DomainError {
   return InternalError.wrap(error);
 }
 
-function isConnectionFailure(error: unknown): boolean {
+export function isConnectionFailure(error: unknown): boolean {
   const seen = new Set<unknown>();
   let current: unknown = error;
   while (current && typeof current === 'object' && !seen.has(current)) {

@@ -31,7 +31,7 @@ describeEachDialect(
       }
       expect(total).to.be.greaterThan(WORKERS * PER_WORKER);
       console.log(
-        `      [${db.dialect}] attempts=${result.attempts} committed=${WORKERS * PER_WORKER} conflicts retried=${result.conflicts} ` +
+        `      [${db.variant}] attempts=${result.attempts} committed=${WORKERS * PER_WORKER} conflicts retried=${result.conflicts} ` +
           `row updates=${total} lost updates=0 busy=${result.busy}`,
       );
     }

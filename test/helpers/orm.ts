@@ -5,14 +5,27 @@ import type { Options } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { type ContractDeskOrm, type Dialect, createConfig, initOrm } from '../../src/config/orm-config';
 import { assertTestDatabase, createTestDatabase, databaseUrl, dropTestDatabase, postgresUnavailableReason } from './postgres';
+import { type PgBouncer, pgbouncerBinary, sharedPgBouncer } from './pgbouncer';
 import { recordSkippedPostgres } from './root-hooks';
 
-export const DIALECTS: readonly Dialect[] = (process.env.TEST_DIALECTS?.split(',') as Dialect[] | undefined) ?? ['sqlite', 'postgresql'];
+/**
+ * 'pgbouncer' is PostgreSQL reached through a real PgBouncer in transaction mode (test/helpers/pgbouncer.ts):
+ * the database is created directly on PostgreSQL, the ORM and the app talk to the bouncer.
+ */
+export type TestVariant = Dialect | 'pgbouncer';
+
+/** TEST_DIALECTS=sqlite,postgresql,pgbouncer picks variants; by default the bouncer variant runs under CI only. */
+export const DIALECTS: readonly TestVariant[] =
+  (process.env.TEST_DIALECTS?.split(',').map((v) => v.trim()) as TestVariant[] | undefined) ??
+  (process.env.CI === 'true' ? ['sqlite', 'postgresql', 'pgbouncer'] : ['sqlite', 'postgresql']);
 
 export interface TestDb {
   dialect: Dialect;
+  variant: TestVariant;
   /** The environment that points the app (or a child process) at this database. */
   env: Record<string, string>;
+  /** Like env, but straight to PostgreSQL even in the pgbouncer variant (DDL, inspection, admin work). */
+  directEnv: Record<string, string>;
   orm: ContractDeskOrm;
   /** A fresh fork: one per test or per simulated request. */
   em(): EntityManager;
@@ -27,6 +40,11 @@ export interface DbSuiteOptions {
   clearBeforeEach?: boolean;
   /** Run migrations after creating the database (default true). */
   migrate?: boolean;
+  /**
+   * Also run the suite through PgBouncer when the 'pgbouncer' variant is selected (default true). Suites that
+   * need a direct session (TCP proxies, migration internals, process kills) set false.
+   */
+  pooler?: boolean;
 }
 
 const quiet = () => undefined;
@@ -37,14 +55,20 @@ const quiet = () => undefined;
  * Without a reachable PostgreSQL the PostgreSQL copy is skipped loudly; under CI=true it fails instead.
  */
 export function describeEachDialect(title: string, body: (db: TestDb) => void, options: DbSuiteOptions = {}): void {
-  for (const dialect of DIALECTS) {
-    describe(`${title} [${dialect}]`, function () {
-      const state: { orm?: ContractDeskOrm; env?: Record<string, string>; cleanup?: () => Promise<void> } = {};
+  for (const variant of DIALECTS) {
+    if (variant === 'pgbouncer' && options.pooler === false) continue;
+    const dialect: Dialect = variant === 'sqlite' ? 'sqlite' : 'postgresql';
+    describe(`${title} [${variant}]`, function () {
+      const state: { orm?: ContractDeskOrm; env?: Record<string, string>; directEnv?: Record<string, string>; cleanup?: () => Promise<void> } = {};
       const others: ContractDeskOrm[] = [];
       const db: TestDb = {
         dialect,
+        variant,
         get env() {
           return state.env!;
+        },
+        get directEnv() {
+          return state.directEnv ?? state.env!;
         },
         get orm() {
           if (!state.orm) throw new Error('ORM not initialised (suite setup failed or was skipped)');
@@ -67,8 +91,19 @@ export function describeEachDialect(title: string, body: (db: TestDb) => void, o
             recordSkippedPostgres(title, reason);
             this.skip();
           }
+          let bouncer: PgBouncer | undefined;
+          if (variant === 'pgbouncer') {
+            if (!pgbouncerBinary()) {
+              const why = 'pgbouncer is not installed (apt-get install -y pgbouncer)';
+              if (process.env.CI === 'true') throw new Error(`PgBouncer is required under CI=true: ${why}`);
+              recordSkippedPostgres(title, why);
+              this.skip();
+            }
+            bouncer = await sharedPgBouncer();
+          }
           const name = await createTestDatabase(title);
-          state.env = { DATABASE_URL: databaseUrl(name), DB_POOL_MAX: '20' };
+          state.directEnv = { DATABASE_URL: databaseUrl(name), DB_POOL_MAX: '20' };
+          state.env = bouncer ? { ...state.directEnv, DATABASE_URL: bouncer.url(name) } : state.directEnv;
           state.cleanup = () => dropTestDatabase(name);
         } else if (options.sqliteFile) {
           const dir = mkdtempSync(join(tmpdir(), 'contractdesk-test-'));

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { stopSharedPgBouncer } from './pgbouncer';
 
 const skipped = new Map<string, string>();
 
@@ -8,7 +9,8 @@ export function recordSkippedPostgres(suite: string, reason: string): void {
 
 /** Mocha root hooks: a loud banner when the PostgreSQL half did not run. */
 export const mochaHooks = {
-  afterAll(): void {
+  async afterAll(): Promise<void> {
+    await stopSharedPgBouncer();
     if (skipped.size === 0) return;
     const reason = [...skipped.values()][0];
     const line = '!'.repeat(78);

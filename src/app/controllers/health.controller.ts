@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/core';
+import { replicaHealth } from '../../db/replicas';
 import type { HttpResponse as Response } from '../http/http-types';
 
 /** Probes for orchestrators. Neither needs an identity; neither says more than "ok" or which check failed. */
@@ -27,6 +28,13 @@ export class HealthController {
     }
     const ready = database.ok && pendingMigrations === 0;
     if (!ready) res.status(503).setHeader('Retry-After', '5');
-    return { status: ready ? 'ready' : 'not_ready', database: database.ok ? 'ok' : 'unreachable', pendingMigrations };
+    // Reported, not decisive: reads fall back to the primary while a replica is down.
+    const replicas = await replicaHealth(this.orm);
+    return {
+      status: ready ? 'ready' : 'not_ready',
+      database: database.ok ? 'ok' : 'unreachable',
+      pendingMigrations,
+      ...(replicas.length ? { replicas } : {}),
+    };
   }
 }

@@ -1,0 +1,158 @@
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import type { EntityManager, MigrateOptions, MikroORM, Transaction, UmzugMigration } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { UnavailableError } from '../errors/domain-error';
+import { assertDatabaseExists } from './database-exists';
+
+/**
+ * Key of the PostgreSQL advisory lock that serialises migration runs (advisory keys are per database).
+ * Any constant works as long as nothing else in the database uses it; this one spells "CDmigrat".
+ */
+export const MIGRATION_LOCK_KEY = '4846113431335363956';
+
+/** How long an instance waits for another one's migration run before giving up (SQLite lock file). */
+export const MIGRATION_LOCK_WAIT_MS = 10 * 60_000;
+
+type UpDownOptions = string | string[] | MigrateOptions | undefined;
+
+/**
+ * MikroORM's Migrator with two guarantees the stock one lacks:
+ * - No silent creation: before listing, applying or reverting, the database must exist
+ *   (CONFIG.DATABASE_NOT_FOUND otherwise); MikroORM would create it.
+ * - One run at a time: N instances starting together with MIGRATE_ON_START=true apply each migration once;
+ *   the others wait, then find nothing pending.
+ *   PostgreSQL: the whole run is one transaction that first takes pg_advisory_xact_lock, so the lock dies with
+ *   the transaction (commit, rollback or a lost connection) and is safe behind a transaction pooler, where a
+ *   session lock would stay on a server connection someone else gets next. The migrations, the bookkeeping
+ *   table and its creation all run inside that transaction (all-or-nothing, as configured anyway).
+ *   SQLite: an exclusive lock file next to the database (O_EXCL; a lock whose process is gone is taken over).
+ *   The write lock itself cannot be held around the run: the process has one connection, which the migrator needs.
+ */
+export class ContractDeskMigrator extends Migrator {
+  private readonly ownEm: EntityManager;
+
+  constructor(em: EntityManager) {
+    super(em as never);
+    this.ownEm = em;
+  }
+
+  static override register(orm: MikroORM): void {
+    orm.config.registerExtension('@mikro-orm/migrator', () => new ContractDeskMigrator(orm.em));
+  }
+
+  override async up(options?: UpDownOptions): Promise<UmzugMigration[]> {
+    return this.serialised(options, (o) => super.up(o));
+  }
+
+  override async down(options?: UpDownOptions): Promise<UmzugMigration[]> {
+    return this.serialised(options, (o) => super.down(o));
+  }
+
+  override async getPendingMigrations(): Promise<UmzugMigration[]> {
+    await assertDatabaseExists(this.ownEm);
+    return super.getPendingMigrations();
+  }
+
+  override async getExecutedMigrations() {
+    await assertDatabaseExists(this.ownEm);
+    return super.getExecutedMigrations();
+  }
+
+  override async checkMigrationNeeded(): Promise<boolean> {
+    await assertDatabaseExists(this.ownEm);
+    return super.checkMigrationNeeded();
+  }
+
+  override async createMigration(...args: Parameters<Migrator['createMigration']>) {
+    await assertDatabaseExists(this.ownEm);
+    return super.createMigration(...args);
+  }
+
+  private async serialised(options: UpDownOptions, run: (options: UpDownOptions) => Promise<UmzugMigration[]>): Promise<UmzugMigration[]> {
+    await assertDatabaseExists(this.ownEm);
+    // A caller that passes its own transaction owns the locking too.
+    if (options && typeof options === 'object' && !Array.isArray(options) && options.transaction) return run(options);
+    if (isSqlite(this.ownEm)) {
+      const path = String(this.ownEm.config.get('dbName'));
+      if (path === ':memory:') return run(options);
+      return withLockFile(`${path}.migrate-lock`, () => run(options));
+    }
+    return this.ownEm.fork().transactional(async (em) => {
+      const trx = em.getTransactionContext<Transaction>()!;
+      await em.getConnection().execute(`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`, [], 'all', trx);
+      // The bookkeeping table is created (if missing) and read inside the locked transaction too.
+      const storage = this.getStorage();
+      storage.setMasterMigration(trx);
+      try {
+        return await run(withTransaction(options, trx));
+      } finally {
+        storage.unsetMasterMigration();
+      }
+    });
+  }
+}
+
+function withTransaction(options: UpDownOptions, transaction: Transaction): MigrateOptions {
+  if (options === undefined) return { transaction };
+  if (typeof options === 'string' || Array.isArray(options)) return { migrations: ([] as string[]).concat(options), transaction };
+  return { ...options, transaction };
+}
+
+function isSqlite(em: EntityManager): boolean {
+  return em.getPlatform().constructor.name.toLowerCase().includes('sqlite');
+}
+
+async function withLockFile<T>(lockPath: string, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (holderIsGone(lockPath)) {
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // another waiter took it over first
+        }
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new UnavailableError('DB.MIGRATION_LOCKED', 'Another instance has been migrating this database for too long; retry later');
+      }
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // already removed
+    }
+  }
+}
+
+function holderIsGone(lockPath: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(lockPath, 'utf8').trim());
+  } catch {
+    return false;
+  }
+  // An empty file is a holder between open and write; give it time.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,80 @@
+import type { Connection, MikroORM } from '@mikro-orm/core';
+import { isConnectionFailure } from '../errors/translate';
+
+/**
+ * Read replicas (DATABASE_REPLICA_URLS → MikroORM `replicas`). MikroORM sends reads outside a transaction to a
+ * random replica; these helpers add what it lacks: a replica that fails to connect is skipped for
+ * REPLICA_RETRY_AFTER_MS with one logged warning, and the read that hit it runs again on the primary, so a
+ * dead replica costs latency, never an error.
+ *
+ * Consistency a caller gets: reads outside a transaction may lag the primary by the replica's replay delay.
+ * Everything inside a transaction (every write operation and its decisive reads) runs on the primary; a
+ * caller that must read its own write reads inside a transaction (`em.transactional(...)`).
+ */
+export const REPLICA_RETRY_AFTER_MS = 5_000;
+
+const downUntil = new WeakMap<object, number>();
+const primaryOf = new WeakMap<object, Connection>();
+let warn = (line: string): void => void process.stderr.write(`[contractdesk] ${line}\n`);
+
+/** Where replica warnings go (default stderr); tests capture them. */
+export function setReplicaWarningSink(sink: (line: string) => void): void {
+  warn = sink;
+}
+
+export function isReplicaUp(connection: object): boolean {
+  return (downUntil.get(connection) ?? 0) <= Date.now();
+}
+
+export function registerReplicas(primary: Connection, replicas: readonly Connection[]): void {
+  for (const replica of replicas) primaryOf.set(replica, primary);
+}
+
+/** The primary behind a replica connection, or undefined for the primary itself. */
+export function primaryBehind(connection: object): Connection | undefined {
+  return primaryOf.get(connection);
+}
+
+/** A healthy replica (random, as MikroORM picks), or the primary when none is up. */
+export function pickReadConnection(primary: Connection, replicas: readonly Connection[]): Connection {
+  const up = replicas.filter(isReplicaUp);
+  return up.length ? up[Math.floor(Math.random() * up.length)] : primary;
+}
+
+/**
+ * Runs a read on `connection`; when it is a replica and the failure is a connection failure, marks it down,
+ * warns, and runs the read on the primary instead. Other errors (and failures of the primary) pass through.
+ */
+export async function withReplicaFallback<T>(connection: object, run: (connection: Connection) => Promise<T>): Promise<T> {
+  const primary = primaryOf.get(connection);
+  if (!primary) return run(connection as Connection);
+  try {
+    return await run(connection as Connection);
+  } catch (error) {
+    if (!isConnectionFailure(error)) throw error;
+    if (isReplicaUp(connection)) {
+      const name = (connection as unknown as { options?: { name?: string } }).options?.name ?? 'replica';
+      warn(`read replica ${name} is unreachable; reading from the primary for ${REPLICA_RETRY_AFTER_MS / 1000} s`);
+    }
+    downUntil.set(connection, Date.now() + REPLICA_RETRY_AFTER_MS);
+    return run(primary);
+  }
+}
+
+export interface ReplicaHealth {
+  name: string;
+  status: 'ok' | 'unreachable';
+}
+
+/** For /ready: each replica probed on its own; reads fall back to the primary, so this never decides readiness. */
+export async function replicaHealth(orm: MikroORM): Promise<ReplicaHealth[]> {
+  const replicas = ((orm.em.getDriver() as unknown as { replicas?: Connection[] }).replicas ?? []) as Connection[];
+  return Promise.all(
+    replicas.map(async (replica, i) => {
+      const name = (replica as unknown as { options?: { name?: string } }).options?.name ?? `replica${i + 1}`;
+      const check = await replica.checkConnection().catch(() => ({ ok: false }));
+      if (check.ok) downUntil.delete(replica);
+      return { name, status: check.ok ? 'ok' : 'unreachable' } as ReplicaHealth;
+    }),
+  );
+}
