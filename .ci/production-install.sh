@@ -64,7 +64,7 @@ DB_PATH="$sqlite_file" node -e "
   const { initOrm, UserService } = require('./dist/src/index.js');
   (async () => {
     const orm = await initOrm();
-    try { await new UserService(orm.em.fork()).register({ username: 'prod-check', email: 'prod-check@example.com' }); }
+    try { await new UserService(orm.em.fork()).register({ username: 'prod-check', email: 'prod-check@example.com', role: 'client' }); }
     finally { await orm.close(); }
   })().catch((e) => { console.error(e); process.exit(1); });"
 
