@@ -4,6 +4,7 @@ import type { Sizes } from './data';
 import type { ImplName } from './impl/types';
 import type { MemoryReport } from './memory';
 import { WORKLOAD_TITLES, type WorkloadName } from './workloads';
+import { betterSqlite3Package } from '../src/db/better-sqlite3';
 
 export interface Cell {
   dialect: string;
@@ -49,7 +50,8 @@ export async function environment(): Promise<Env> {
     node: process.version,
     versions: {
       '@mikro-orm/core': version('@mikro-orm/core'),
-      'better-sqlite3': version('better-sqlite3'),
+      // The build this Node loads (src/db/better-sqlite3.ts), not necessarily the one MikroORM pins.
+      'better-sqlite3': version(betterSqlite3Package()),
       pg: version('pg'),
       knex: version('knex'),
       typescript: version('typescript'),

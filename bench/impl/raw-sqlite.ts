@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../../src/db/better-sqlite3';
 import type { Dataset } from '../data';
 import type { Impl, ReadResult } from './types';
 
@@ -17,7 +18,7 @@ export class RawSqlite implements Impl {
   private readonly pairTx;
 
   constructor(path: string, busyTimeoutMs = 5000) {
-    this.db = new Database(path);
+    this.db = openSqlite(path);
     this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');

@@ -3,6 +3,7 @@ import { BetterSqliteConnection } from '@mikro-orm/better-sqlite';
 import { AbstractSqlDriver, BetterSqliteKnexDialect } from '@mikro-orm/knex';
 import { ContractDeskSqlitePlatform } from './sqlite-schema-helper';
 import { knexSqliteTransactionClass } from './internals';
+import { loadBetterSqlite3 } from './better-sqlite3';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 
 /** Per-connection SQLite settings, applied to every raw connection the pool opens. */
@@ -108,6 +109,11 @@ function sleep(ms: number): Promise<void> {
 }
 
 class ContractDeskSqliteDialect extends (BetterSqliteKnexDialect as unknown as new (...args: any[]) => any) {
+  // knex's dialect would `require('better-sqlite3')`, the 11.x that MikroORM pins; on Node 24 it aborts (db/better-sqlite3.ts).
+  _driver(): unknown {
+    return loadBetterSqlite3();
+  }
+
   transaction(...args: unknown[]): unknown {
     return new ImmediateTransaction(this, ...args);
   }

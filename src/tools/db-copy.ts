@@ -242,7 +242,7 @@ async function assertFullyMigrated(orm: ContractDeskOrm, backend: Backend, role:
 }
 
 /** Migration names in the folder the Migrator itself reads (sources under ts-node, dist/ otherwise). */
-function knownMigrations(dialect: Backend['kind']): string[] {
+export function knownMigrations(dialect: Backend['kind']): string[] {
   const paths = migrationPaths(dialect);
   const dir = Utils.detectTsNode() && existsSync(paths.pathTs) ? paths.pathTs : paths.path;
   if (!existsSync(dir)) return [];

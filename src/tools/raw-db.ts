@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../db/better-sqlite3';
 import { Client } from 'pg';
 import type { Backend } from '../config/backend';
 import { isoMicros } from './checksum';
@@ -66,7 +67,7 @@ class SqliteRaw implements RawDb {
   private readonly db: Database.Database;
 
   constructor(path: string, busyTimeoutMs: number) {
-    this.db = new Database(path);
+    this.db = openSqlite(path);
     this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');

@@ -3,7 +3,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/db/better-sqlite3';
 import { projectRoot } from '../../src/config/paths';
 import { DEV_KEY_FILE } from '../../src/app/auth/auth-settings';
 import { request } from './http';
@@ -87,7 +87,7 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
     const { code, signal } = await running.exited;
     expect(code === 0 || signal === 'SIGTERM', `exit ${code} ${signal}`).to.equal(true);
     expect(running.output()).to.match(/SIGTERM: finishing in-flight requests/);
-    const db = new Database(file, { readonly: true });
+    const db = openSqlite(file, { readonly: true });
     try {
       expect(db.prepare('select username, auth_subject from users').all()).to.deep.equal([{ username: 'operator', auth_subject: 'operator' }]);
     } finally {

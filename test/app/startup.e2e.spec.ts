@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/db/better-sqlite3';
 import { Client } from 'pg';
 import { projectRoot } from '../../src/config/paths';
 import { createConfig, initOrm } from '../../src/config/orm-config';
@@ -148,7 +148,7 @@ describe('app e2e: start-up that tells the truth', function () {
     it('refuses a database that carries the db:copy marker, in one line', async () => {
       const file = join(dir, 'half-copied.sqlite3');
       await migrate({ DB_PATH: file });
-      const db = new Database(file);
+      const db = openSqlite(file);
       db.exec(`create table ${COPY_MARKER_TABLE} (id integer primary key, source text, started_at text)`);
       db.close();
       main = runMain({ DB_PATH: file });

@@ -8,6 +8,7 @@ import { type ContractDeskOrm, createConfig, initOrm } from '../../src/config/or
 import { Contract } from '../../src/entities/contract.entity';
 import { ContractService } from '../../src/services/contract.service';
 import { UserService } from '../../src/services/user.service';
+import { betterSqlite3Package } from '../../src/db/better-sqlite3';
 import { makeContract } from '../helpers/factories';
 
 const ROOT = join(__dirname, '..', '..');
@@ -15,11 +16,12 @@ const ROOT = join(__dirname, '..', '..');
 /** Another OS process takes SQLite's write lock and keeps it until we close its stdin. */
 function holdWriteLock(path: string): Promise<{ release: () => Promise<void> }> {
   const script = `
-    const db = new (require('better-sqlite3'))(process.argv[1]);
+    const db = new (require(process.argv[2]))(process.argv[1]);
     db.exec('BEGIN IMMEDIATE');
     process.stdout.write('locked\\n');
     process.stdin.on('end', () => { db.exec('ROLLBACK'); db.close(); process.exit(0); }).resume();`;
-  const child = spawn(process.execPath, ['-e', script, path], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  // The same better-sqlite3 build this Node loads for the app (src/db/better-sqlite3.ts).
+  const child = spawn(process.execPath, ['-e', script, path, betterSqlite3Package()], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     child.once('error', reject);

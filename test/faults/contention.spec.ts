@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/db/better-sqlite3';
 import { expect } from 'chai';
 import { type ContractDeskOrm, initOrm } from '../../src/config/orm-config';
 import { Contract } from '../../src/entities/contract.entity';
@@ -35,7 +35,7 @@ describeEachDialect(
     if (db.dialect === 'sqlite') {
       /** Another connection (as another process would) takes the write lock and keeps it. */
       const holdWriteLock = () => {
-        const other = new Database(db.env.DB_PATH);
+        const other = openSqlite(db.env.DB_PATH);
         other.exec('BEGIN IMMEDIATE');
         other.prepare(`update users set email = email where id = ?`).run(client.id);
         return {

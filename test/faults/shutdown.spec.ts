@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/db/better-sqlite3';
 import { expect } from 'chai';
 import { Client } from 'pg';
 import { type ContractDeskOrm, initOrm } from '../../src/config/orm-config';
@@ -105,7 +105,7 @@ describeEachDialect('faults: graceful shutdown with transactions in flight', (db
       const wal = `${path}-wal`;
       expect(!existsSync(wal) || statSync(wal).size === 0, 'WAL file gone or empty').to.equal(true);
 
-      const fresh = new Database(path, { readonly: true });
+      const fresh = openSqlite(path, { readonly: true });
       try {
         const tags = (fresh.prepare(`select distinct substr(title, 1, instr(title, '#') - 1) as tag from contracts`).all() as Array<{ tag: string }>).map((r) => r.tag);
         expect(tags.sort()).to.deep.equal(committed.sort());

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/db/better-sqlite3';
 import { expect } from 'chai';
 import { createConfig, initOrm } from '../../src/config/orm-config';
 import { DIALECTS } from '../helpers/orm';
@@ -115,7 +115,7 @@ for (const synchronous of ['NORMAL', 'FULL'] as const) {
       const before = inspectDatabase(path);
       const [victim, removed] = [...before.contracts.keys()];
       expect(victim, 'the crash loop left batches to tamper with').to.be.a('string');
-      const db = new Database(path);
+      const db = openSqlite(path);
       try {
         db.prepare(`delete from contracts where title = ?`).run(`${victim}#7`);
         db.prepare(`delete from contracts where title like ?`).run(`${removed}#%`);

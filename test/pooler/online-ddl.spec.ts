@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/db/better-sqlite3';
 import { Client } from 'pg';
 import { ContractStatus } from '../../src/domain/contract-status';
 import { DomainError } from '../../src/errors/domain-error';
@@ -147,7 +147,7 @@ describeEachDialect(
             await admin.end();
           }
         } else {
-          const other = new Database(db.env.DB_PATH);
+          const other = openSqlite(db.env.DB_PATH);
           other.pragma('busy_timeout = 5000');
           try {
             for (let r = 0; r < ROUNDS; r++) {

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../../src/db/better-sqlite3';
 
 export const USERS_PER_BATCH = 2;
 
@@ -12,7 +12,7 @@ export interface CrashSnapshot {
 }
 
 export function inspectDatabase(path: string): CrashSnapshot {
-  const db = new Database(path);
+  const db = openSqlite(path);
   try {
     const integrity = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
     const foreignKeyViolations = db.pragma('foreign_key_check') as unknown[];
