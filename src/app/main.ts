@@ -5,7 +5,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { type Backend, describeBackend, resolveBackend } from '../config/backend';
 import { hasCopyMarker } from '../db/copy-marker';
 import { DatabaseStartupError, databaseStartupError, describeTarget } from '../errors/database-startup';
-import { DomainError } from '../errors/domain-error';
+import { DomainError, type ErrorKind, OperationError } from '../errors/domain-error';
 import { createApp, migrateOnStart } from './create-app';
 
 /**
@@ -19,14 +19,9 @@ class StartupLogger extends ConsoleLogger {
   }
 }
 
-class StartupError extends DomainError {
-  constructor(
-    code: string,
-    message: string,
-    readonly kind: DomainError['kind'] = 'config',
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, options);
+class StartupError extends OperationError {
+  constructor(code: string, message: string, kind: ErrorKind = 'config', options?: { cause?: unknown }) {
+    super(code, message, kind, options);
   }
 }
 

@@ -187,6 +187,21 @@ export class TransactionUsageError extends DomainError {
   }
 }
 
+/**
+ * An error of a command-line tool or of start-up, whose kind depends on the code (a refused setting, a rule, a
+ * database that cannot be reached). Each tool names its own subclass, so logs say which tool refused.
+ */
+export class OperationError extends DomainError {
+  constructor(
+    code: string,
+    message: string,
+    readonly kind: ErrorKind = 'rule',
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
 export class ConfigError extends DomainError {
   readonly kind = 'config' as const;
 }

@@ -3,7 +3,7 @@ import { COPY_MARKER_TABLE } from '../db/copy-marker';
 import { Utils } from '@mikro-orm/core';
 import { type Backend, type Env, describeBackend, resolveBackend } from '../config/backend';
 import { type ContractDeskOrm, createConfig, initOrm, migrationPaths } from '../config/orm-config';
-import { DomainError, type ErrorKind } from '../errors/domain-error';
+import { OperationError } from '../errors/domain-error';
 import { TableChecksum, type TableSummary } from './checksum';
 import { Progress, type ProgressSink } from './progress';
 import { type RawDb, type Row, openRaw } from './raw-db';
@@ -13,16 +13,7 @@ import { type TableSpec, tableSpecs } from './table-specs';
 export { COPY_MARKER_TABLE };
 export const DEFAULT_BATCH_SIZE = 2000;
 
-export class CopyError extends DomainError {
-  constructor(
-    code: string,
-    message: string,
-    readonly kind: ErrorKind = 'rule',
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, options);
-  }
-}
+export class CopyError extends OperationError {}
 
 export interface CopyOptions {
   /** A SQLite file path or a postgres(ql):// URL. */

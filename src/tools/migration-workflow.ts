@@ -6,7 +6,7 @@ import type { AbstractSqlDriver, EntityManager as SqlEntityManager } from '@mikr
 import { Migration, type Migrator } from '@mikro-orm/migrations';
 import { type Env, describeBackend, resolveBackend } from '../config/backend';
 import { type ContractDeskOrm, type Dialect, createConfig, migrationPaths } from '../config/orm-config';
-import { DomainError, type ErrorKind } from '../errors/domain-error';
+import { OperationError } from '../errors/domain-error';
 
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgresql'];
@@ -14,16 +14,7 @@ export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgresql'];
 /** Marks a generated PostgreSQL down() that the author still has to write (a test refuses it). */
 export const DOWN_TODO_MARKER = 'MIGRATION.DOWN_NOT_WRITTEN';
 
-export class MigrationError extends DomainError {
-  constructor(
-    code: string,
-    message: string,
-    readonly kind: ErrorKind = 'rule',
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, options);
-  }
-
+export class MigrationError extends OperationError {
   static irreversible(name: string, dialect: Dialect): MigrationError {
     const how =
       dialect === 'sqlite'
