@@ -7,6 +7,7 @@ import { assertTestedVersions } from '../db/internals';
 import { assertOrmDatabaseExists } from '../db/database-exists';
 import { ContractDeskMigrator } from '../db/migrator';
 import { ContractDeskPostgreSqlDriver } from '../db/pg-driver';
+import { SQLITE_READER } from '../db/replicas';
 import { ENTITIES } from '../entities';
 import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
 import { type Backend, type Env, describeBackend, resolveBackend } from './backend';
@@ -99,7 +100,7 @@ function sqliteOptions(backend: Extract<Backend, { kind: 'sqlite' }>): Options {
     // Reads outside a transaction get their own connection (MikroORM's read replica, here the same file): in WAL
     // they run while another process, or this one, holds the write lock, instead of queueing behind the writer.
     // ':memory:' is one database per connection, so it has none.
-    replicas: backend.path === ':memory:' ? [] : [{ name: 'sqlite-reader', dbName: backend.path }],
+    replicas: backend.path === ':memory:' ? [] : [{ name: SQLITE_READER, dbName: backend.path }],
     driverOptions: {
       connection: {
         pragmas: { journalMode: 'WAL', synchronous: backend.synchronous, busyTimeoutMs: backend.busyTimeoutMs },

@@ -13,6 +13,9 @@ import { isConnectionFailure } from '../errors/translate';
  */
 export const REPLICA_RETRY_AFTER_MS = 5_000;
 
+/** The name of the read connection a SQLite file gets (src/config/orm-config.ts). */
+export const SQLITE_READER = 'sqlite-reader';
+
 const downUntil = new WeakMap<object, number>();
 const primaryOf = new WeakMap<object, Connection>();
 let warn = (line: string): void => void process.stderr.write(`[contractdesk] ${line}\n`);
@@ -68,6 +71,10 @@ export interface ReplicaHealth {
 
 /** For /ready: each replica probed on its own; reads fall back to the primary, so this never decides readiness. */
 export async function replicaHealth(orm: MikroORM): Promise<ReplicaHealth[]> {
+  // Only configured replicas (DATABASE_REPLICA_URLS): SQLite's reader connection is the same file, not a replica
+  // an operator runs, and its health is the database's.
+  const configured = (orm.config.get('replicas') ?? []) as Array<{ name?: string }>;
+  if (configured.every((replica) => replica.name === SQLITE_READER)) return [];
   const replicas = ((orm.em.getDriver() as unknown as { replicas?: Connection[] }).replicas ?? []) as Connection[];
   return Promise.all(
     replicas.map(async (replica, i) => {
