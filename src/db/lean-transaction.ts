@@ -263,25 +263,30 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
      */
     async leanQuery(sql: string, params: readonly unknown[], ctx?: unknown, loggerContext?: LoggingOptions): Promise<Record<string, unknown>[]> {
       const query = this.config.get('onQuery')(sql, params as any[]);
-      const logged = this.logText(query, undefined, loggerContext, params);
-      if (ctx instanceof LeanTransaction) {
+      const run = ctx instanceof LeanTransaction ? this.onTransaction(ctx, query, params) : this.onPooled(ctx, query, params);
+      // Reads are the hot path: without query logging, skip the logging wrapper's timing and context objects.
+      if (!this.config.getLogger().isEnabled('query', loggerContext as any)) return run();
+      return this.executeQuery(this.logText(query, undefined, loggerContext, params), run, { query, params, ...loggerContext } as any);
+    }
+
+    private onTransaction(ctx: LeanTransaction, query: string, params: readonly unknown[]): () => Promise<Record<string, unknown>[]> {
+      return () => {
         ctx.assertOpen();
-        return this.executeQuery(logged, () => dialect.query(ctx.connection, query, params), { query, params, ...loggerContext } as any);
-      }
-      // A transaction from outside (a knex one passed as ctx) hands out its own connection; else the pool's.
+        return dialect.query(ctx.connection, query, params);
+      };
+    }
+
+    /** A transaction from outside (a knex one passed as ctx) hands out its own connection; else the pool's. */
+    private onPooled(ctx: unknown, query: string, params: readonly unknown[]): () => Promise<Record<string, unknown>[]> {
       const client = (ctx as { client?: KnexClient } | undefined)?.client ?? this.knexClient();
-      return this.executeQuery(
-        logged,
-        async () => {
-          const connection = await client.acquireConnection();
-          try {
-            return await dialect.query(connection, query, params);
-          } finally {
-            await client.releaseConnection(connection);
-          }
-        },
-        { query, params, ...loggerContext } as any,
-      );
+      return async () => {
+        const connection = await client.acquireConnection();
+        try {
+          return await dialect.query(connection, query, params);
+        } finally {
+          await client.releaseConnection(connection);
+        }
+      };
     }
 
     private acquireTimeoutMs(client: KnexClient): number {
