@@ -1,5 +1,5 @@
 /**
- * DESIGN.md pitfall 3: a SQLite table rebuild (copy to `…__temp_alter`, drop, rename) inside the
+ * A SQLite table rebuild (copy to `…__temp_alter`, drop, rename) inside the
  * migration transaction fires ON DELETE CASCADE on the dropped parent, because `pragma foreign_keys =
  * off` is ignored inside a transaction. Such a migration may only be committed with this marker and a
  * reviewed safeguard (e.g. children saved and restored, counts verified, in the same migration).
