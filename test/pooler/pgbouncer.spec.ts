@@ -122,7 +122,9 @@ describe('PostgreSQL through a real PgBouncer (pool_mode=transaction)', function
       const users = () => new UserService(em());
       const contracts = () => new ContractService(em());
       const name = uniqueName();
-      const client = await users().register({ username: `c${name}`, email: `c${name}@example.org`, role: 'client' });
+      // Bound to a token subject, so the HTTP part below can call as this user with a real bearer token.
+      const subject = `bouncer-${name}`;
+      const client = await users().register({ username: `c${name}`, email: `c${name}@example.org`, role: 'client' }, subject);
       const freelancer = await users().register({ username: `f${name}`, email: `f${name}@example.org`, role: 'freelancer' });
       // Many short transactions from a pool of 8 over 2 server connections: each lands wherever the bouncer puts it.
       const created = await Promise.all(
@@ -145,7 +147,7 @@ describe('PostgreSQL through a real PgBouncer (pool_mode=transaction)', function
       try {
         expect((await app.request('GET', '/ready')).status).to.equal(200);
         for (const c of created.slice(0, 6)) {
-          const got = await app.request('GET', `/contracts/${c.id}`, { as: client.id });
+          const got = await app.request('GET', `/contracts/${c.id}`, { subject });
           expect(got.status, JSON.stringify(got.body)).to.equal(200);
         }
       } finally {
