@@ -3,6 +3,7 @@
  * against the database named by the environment. Prints one JSON line: RESULT { won, closed, other }.
  */
 import 'reflect-metadata';
+import { runWorker, waitForRelease } from '../../helpers/worker';
 import { initOrm } from '../../../src/config/orm-config';
 import { type ClaimResult, claimAll } from './bootstrap';
 
@@ -10,9 +11,7 @@ async function main(): Promise<void> {
   const ids = process.argv.slice(2);
   const orm = await initOrm({ log: () => undefined });
   try {
-    process.stdout.write('READY\n');
-    await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
-    process.stdin.destroy();
+    await waitForRelease();
     const result: ClaimResult = await claimAll(() => orm.em.fork(), ids);
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   } finally {
@@ -20,7 +19,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error?.stack ?? error}\n`);
-  process.exit(1);
-});
+runWorker(main);

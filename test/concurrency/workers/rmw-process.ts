@@ -4,6 +4,7 @@
  * Prints one JSON line: the RmwResult.
  */
 import 'reflect-metadata';
+import { runWorker, waitForRelease } from '../../helpers/worker';
 import { initOrm } from '../../../src/config/orm-config';
 import { runReadModifyWrite } from './rmw';
 
@@ -11,10 +12,7 @@ async function main(): Promise<void> {
   const [workers, perWorker, ...ids] = process.argv.slice(2);
   const orm = await initOrm({ log: () => undefined });
   try {
-    // Start together: the parent releases all processes at once by writing to stdin.
-    process.stdout.write('READY\n');
-    await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
-    process.stdin.destroy(); // a flowing stdin would keep this process alive after its work
+    await waitForRelease();
     const result = await runReadModifyWrite([() => orm.em.fork()], ids, { workers: Number(workers), perWorker: Number(perWorker) });
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   } finally {
@@ -22,7 +20,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error?.stack ?? error}\n`);
-  process.exit(1);
-});
+runWorker(main);

@@ -4,14 +4,13 @@
  * STARTED <json list of the migrations this instance applied>.
  */
 import 'reflect-metadata';
+import { runWorker, waitForRelease } from '../../helpers/worker';
 import { createApp, migrateOnStart } from '../../../src/app/create-app';
 
 async function main(): Promise<void> {
   const { app, settings, orm } = await createApp(process.env, { logger: false });
   try {
-    process.stdout.write('READY\n');
-    await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
-    process.stdin.destroy();
+    await waitForRelease();
     const applied = settings.migrateOnStart ? await migrateOnStart(orm) : [];
     await app.listen(0, '127.0.0.1');
     process.stdout.write(`STARTED ${JSON.stringify(applied)}\n`);
@@ -20,7 +19,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error?.stack ?? error}\n`);
-  process.exit(1);
-});
+runWorker(main);
