@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,37 +7,17 @@ import { openSqlite } from '../../src/db/better-sqlite3';
 import { projectRoot } from '../../src/config/paths';
 import { DEV_KEY_FILE } from '../../src/app/auth/auth-settings';
 import { request } from './http';
+import { type Main, listening, runMain } from './main-process';
 
-interface MainProcess {
-  child: ChildProcess;
+interface MainProcess extends Main {
   /** Resolves with the base URL once the app logs that it listens; rejects if it exits first. */
   listening: Promise<string>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
 }
 
-/** Runs src/app/main.ts (the file `npm start` runs compiled) in a child process, exactly as an operator would. */
-function runMain(env: Record<string, string>): MainProcess {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(projectRoot, 'src/app/main.ts')], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const listening = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-      const match = /listening on http:\/\/\S+:(\d+)\s/.exec(text);
-      if (match) resolve(`http://127.0.0.1:${match[1]}`);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then(({ code }) => reject(new Error(`main exited (${code}) before listening:\n${text.slice(-3000)}`)));
-  });
-  return { child, listening, exited, output: () => text };
+/** src/app/main.ts (the file `npm start` runs compiled) in a child process, exactly as an operator would. */
+function runListening(env: Record<string, string>): MainProcess {
+  const main = runMain(env);
+  return { ...main, listening: listening(main) };
 }
 
 describe('app e2e: main.ts as a process [sqlite file]', function () {
@@ -60,7 +40,7 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
 
   it('with no auth settings: development key (mode 600) + loud warning, `npm run token` mints a usable token; migrates, serves, SIGTERM keeps the data', async () => {
     const file = join(dir, 'main.sqlite3');
-    running = runMain({ DB_PATH: file });
+    running = runListening({ DB_PATH: file });
     const url = await running.listening;
     expect(running.output()).to.match(/database: SQLite \(file .*main\.sqlite3/);
     expect(running.output()).to.match(/applied migrations: Migration/);
@@ -96,7 +76,7 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
   });
 
   it('MIGRATE_ON_START=false leaves the schema alone and /ready says 503; a bad setting stops the start', async () => {
-    running = runMain({ DB_PATH: join(dir, 'unmigrated.sqlite3'), MIGRATE_ON_START: 'false' });
+    running = runListening({ DB_PATH: join(dir, 'unmigrated.sqlite3'), MIGRATE_ON_START: 'false' });
     const url = await running.listening;
     expect(running.output()).to.match(/MIGRATE_ON_START=false and \d+ migration\(s\) are pending/);
     const ready = await request(url, 'GET', '/ready');
@@ -105,7 +85,7 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
     running.child.kill('SIGTERM');
     await running.exited;
 
-    running = runMain({ DB_PATH: join(dir, 'bad.sqlite3'), ADMIN_USER_IDS: 'root' });
+    running = runListening({ DB_PATH: join(dir, 'bad.sqlite3'), ADMIN_USER_IDS: 'root' });
     const failed = await running.listening.then(
       () => 'listening',
       () => 'refused',
@@ -116,7 +96,7 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
   });
 
   it('NODE_ENV=production without AUTH_JWT_SECRET / AUTH_JWKS_URL refuses to start (CONFIG.AUTH_REQUIRED) and writes no key', async () => {
-    running = runMain({ DB_PATH: join(dir, 'prod.sqlite3'), NODE_ENV: 'production' });
+    running = runListening({ DB_PATH: join(dir, 'prod.sqlite3'), NODE_ENV: 'production' });
     const outcome = await running.listening.then(
       () => 'listening',
       () => 'refused',

@@ -1,64 +1,15 @@
 import { expect } from 'chai';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../src/db/better-sqlite3';
 import { Client } from 'pg';
-import { projectRoot } from '../../src/config/paths';
 import { createConfig, initOrm } from '../../src/config/orm-config';
 import { COPY_MARKER_TABLE } from '../../src/db/copy-marker';
 import { PG_ADMIN_URL, createTestDatabase, databaseUrl, dropTestDatabase, postgresUnavailableReason } from '../helpers/postgres';
 import { request } from './http';
-
-interface Main {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  /** When the first line arrived: every import is compiled by then, so what follows is start-up work. */
-  firstLineAt: Promise<number>;
-  output(): string;
-  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
-}
-
-/** src/app/main.ts (what `npm start` runs compiled) as its own process, with only the given environment. */
-function runMain(env: Record<string, string>): Main {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(projectRoot, 'src/app/main.ts')], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  let markFirst: (at: number) => void = () => undefined;
-  const firstLineAt = new Promise<number>((resolve) => (markFirst = resolve));
-  const waiters: Array<() => void> = [];
-  const onData = (chunk: Buffer) => {
-    if (!text) markFirst(Date.now());
-    text += chunk.toString('utf8');
-    for (const w of waiters.splice(0)) w();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  return {
-    child,
-    exited,
-    firstLineAt,
-    output: () => text,
-    waitFor: (pattern) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(text);
-          if (match) resolve(match);
-          else waiters.push(check);
-        };
-        void exited.then(() => setTimeout(() => reject(new Error(`exited before ${pattern}:\n${text.slice(-3000)}`)), 50));
-        check();
-      }),
-  };
-}
+import { type Main, runMain } from './main-process';
 
 /** The one-line verdict of a failed start, checked for everything an operator is promised. */
 async function expectOneLineFailure(main: Main, code: string, secret?: string): Promise<string> {
