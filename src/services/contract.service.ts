@@ -108,7 +108,9 @@ export class ContractService {
     }
     try {
       return await this.tx.write(async (em) => {
-        const loaded = await em.find(Contract, { id: { $in: parsed.map((c) => c.id) } });
+        // Loaded in id order, so the flush updates (and row-locks) them in id order: two concurrent batches
+        // over the same contracts then queue behind each other instead of deadlocking.
+        const loaded = await em.find(Contract, { id: { $in: parsed.map((c) => c.id) } }, { orderBy: { id: 'asc' } });
         const byId = new Map(loaded.map((c) => [c.id, c]));
         const result = parsed.map((change) => {
           const contract = byId.get(change.id);

@@ -16,6 +16,7 @@ describeEachDialect(
     let orm: ContractDeskOrm;
     const logged: string[] = [];
     const hooked: string[] = [];
+    const hookedParams: unknown[][] = [];
 
     /** One statement as the log shows it: no colours, no timing, one quoting style for both dialects. */
     const statement = (line: string) =>
@@ -31,8 +32,9 @@ describeEachDialect(
         debug: ['query'],
         colors: false,
         logger: (message: string) => logged.push(message),
-        onQuery: (sql: string) => {
+        onQuery: (sql: string, params: readonly unknown[]) => {
           hooked.push(sql);
+          hookedParams.push([...params]);
           return sql;
         },
       });
@@ -51,6 +53,24 @@ describeEachDialect(
       shape.forEach((pattern, i) => expect(sent[i]).to.match(pattern));
       // The hook saw the same statements, in the same order.
       expect(hooked.map(statement)).to.deep.equal(sent);
+    });
+
+    it('a batch revision updates its rows in id order, whatever order the caller listed and the table stores them in', async () => {
+      const made = [];
+      for (let i = 0; i < 6; i++) made.push(await makeContract(orm.em.fork() as EntityManager));
+      const descending = made.map((c) => c.id).sort().reverse();
+      // Rewriting each row in descending id order moves it to the end of PostgreSQL's heap, so an unordered
+      // scan returns them descending: the order two concurrent batches must not both follow their own way.
+      for (const id of descending) await new ContractService(orm.em.fork() as EntityManager).reviseAmount(id, { expectedVersion: 1, amount: 1n });
+      hooked.length = 0;
+      hookedParams.length = 0;
+      await new ContractService(orm.em.fork() as EntityManager).reviseAmounts(
+        descending.map((id) => ({ id, expectedVersion: 2, amount: 2n })),
+      );
+      const updated = hooked.flatMap((sql, i) =>
+        sql.startsWith('update') ? [descending.find((id) => hookedParams[i].includes(id) || sql.includes(id))] : [],
+      );
+      expect(updated).to.deep.equal([...descending].reverse());
     });
 
     it('a read outside a transaction: the lean SELECT is logged too', async () => {
