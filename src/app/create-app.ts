@@ -12,6 +12,7 @@ import { EdgeModule } from './auth/edge.module';
 import { requestIds } from './http/request-id';
 import { requireJsonBody } from './http/body-guard';
 import { HttpErrorFilter, sendHttpError } from './http/error-filter';
+import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import type { HttpRequest, HttpResponse } from './http/http-types';
 import { type AppSettings, readSettings } from './settings';
 
@@ -59,6 +60,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
   // Express error middleware right after the parser: malformed or undecodable bodies never reach a route.
   app.use((error: unknown, req: HttpRequest, res: HttpResponse, _next: (e?: unknown) => void) => sendHttpError(error, req, res, httpLogger));
   app.useGlobalFilters(new HttpErrorFilter());
+  serveOpenApi(app, buildOpenApiDocument(app));
   const orm = app.get(MikroORM);
   try {
     // Before anything listens or migrates: a mistyped database name stops the start (CONFIG.DATABASE_NOT_FOUND).
