@@ -7,7 +7,7 @@ import { assertTestedVersions } from '../db/internals';
 import { assertOrmDatabaseExists } from '../db/database-exists';
 import { ContractDeskMigrator } from '../db/migrator';
 import { ContractDeskPostgreSqlDriver } from '../db/pg-driver';
-import { SQLITE_READER } from '../db/replicas';
+import { SQLITE_READER, SQLITE_WRITER } from '../db/replicas';
 import { ENTITIES } from '../entities';
 import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
 import { type Backend, type Env, describeBackend, resolveBackend } from './backend';
@@ -101,6 +101,9 @@ function sqliteOptions(backend: Extract<Backend, { kind: 'sqlite' }>): Options {
     // they run while another process, or this one, holds the write lock, instead of queueing behind the writer.
     // ':memory:' is one database per connection, so it has none.
     replicas: backend.path === ':memory:' ? [] : [{ name: SQLITE_READER, dbName: backend.path }],
+    // The query log names the connection of every statement once there are replicas; a file has no host to
+    // name the writer by, so without this it reads "via write connection 'undefined'".
+    name: SQLITE_WRITER,
     driverOptions: {
       connection: {
         pragmas: { journalMode: 'WAL', synchronous: backend.synchronous, busyTimeoutMs: backend.busyTimeoutMs },

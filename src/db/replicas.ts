@@ -15,6 +15,8 @@ export const REPLICA_RETRY_AFTER_MS = 5_000;
 
 /** The name of the read connection a SQLite file gets (src/config/orm-config.ts). */
 export const SQLITE_READER = 'sqlite-reader';
+/** The name the query log gives a SQLite file's write connection. */
+export const SQLITE_WRITER = 'sqlite-writer';
 
 const downUntil = new WeakMap<object, number>();
 const primaryOf = new WeakMap<object, Connection>();

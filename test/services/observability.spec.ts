@@ -53,6 +53,9 @@ describeEachDialect(
       shape.forEach((pattern, i) => expect(sent[i]).to.match(pattern));
       // The hook saw the same statements, in the same order.
       expect(hooked.map(statement)).to.deep.equal(sent);
+      // With a reader connection (a SQLite file), each line names the connection it went through.
+      if (db.dialect === 'sqlite') for (const line of logged) expect(line).to.include("(via write connection 'sqlite-writer')");
+      for (const line of logged) expect(line).not.to.include("'undefined'");
     });
 
     it('a batch revision updates its rows in id order, whatever order the caller listed and the table stores them in', async () => {
