@@ -6,6 +6,7 @@ import { type Dialect, createConfig } from '../config/orm-config';
 import { DomainError } from '../errors/domain-error';
 import { translateError } from '../errors/translate';
 import { knownMigrations } from './db-copy';
+import { MigrationError, revertMigrations } from './migration-workflow';
 
 /**
  * The operator's migration commands, on the Migrator API rather than the mikro-orm CLI: the CLI is a
@@ -16,7 +17,7 @@ import { knownMigrations } from './db-copy';
  * Exit codes: 0 done (status: nothing pending); 1 status found pending migrations; 2 refused (usage,
  * a migration without down(), the database knows migrations this build does not); 3 database error.
  */
-export const MIGRATE_USAGE = 'usage: npm run db:migrate -- <up | down | pending | status>';
+export const MIGRATE_USAGE = 'usage: npm run db:migrate -- <up | down [--to <MigrationName>] | pending | status>';
 
 export type MigrateCommand = 'up' | 'down' | 'pending' | 'status';
 const COMMANDS: readonly MigrateCommand[] = ['up', 'down', 'pending', 'status'];
@@ -32,7 +33,8 @@ export async function runMigrateCommand(args: readonly string[], env: Env, io: M
     return 0;
   }
   const command = args[0] as MigrateCommand;
-  if (args.length !== 1 || !COMMANDS.includes(command)) {
+  const downTo = command === 'down' && args.length === 3 && args[1] === '--to' && args[2] !== '' ? args[2] : undefined;
+  if (!COMMANDS.includes(command) || (args.length !== 1 && downTo === undefined)) {
     io.err(MIGRATE_USAGE);
     return 2;
   }
@@ -48,7 +50,7 @@ export async function runMigrateCommand(args: readonly string[], env: Env, io: M
       ...base,
       migrations: { ...base.migrations, snapshot: false },
     } as Options<AbstractSqlDriver>);
-    return await run(command, orm.getMigrator() as Migrator, backend.kind, io);
+    return await run(command, orm.getMigrator() as Migrator, backend.kind, io, downTo);
   } catch (error) {
     const domain = error instanceof DomainError ? error : translateError(error);
     io.err(`db:migrate ${command} failed [${domain.code}]: ${domain.message}`);
@@ -58,7 +60,7 @@ export async function runMigrateCommand(args: readonly string[], env: Env, io: M
   }
 }
 
-async function run(command: MigrateCommand, migrator: Migrator, dialect: Dialect, io: MigrateOutput): Promise<number> {
+async function run(command: MigrateCommand, migrator: Migrator, dialect: Dialect, io: MigrateOutput, downTo?: string): Promise<number> {
   const executed = (await migrator.getExecutedMigrations()).map((m) => m.name.replace(/\.[jt]s$/, ''));
   const pending = (await migrator.getPendingMigrations()).map((m) => m.name);
   // Recorded in the database but without a file here: a newer release migrated it. Moving on from there
@@ -93,26 +95,17 @@ async function run(command: MigrateCommand, migrator: Migrator, dialect: Dialect
     io.out(applied.length ? `applied ${applied.length}: ${applied.map((m) => m.name).join(', ')}` : 'up to date: nothing to apply');
     return 0;
   }
-  // down: the last applied migration only, as the mikro-orm CLI does.
-  const last = executed[executed.length - 1];
-  if (!last) {
+  if (executed.length === 0) {
     io.out('nothing to revert: no migration is applied');
     return 0;
   }
   try {
-    const reverted = await migrator.down();
-    io.out(`reverted: ${reverted.map((m) => m.name).join(', ')}`);
+    const reverted = await revertMigrations(migrator, dialect, { to: downTo });
+    io.out(`reverted: ${reverted.join(', ')}`);
     return 0;
   } catch (error) {
-    // MikroORM's wording when a migration has no down() (every SQLite migration, see docs/operations.md);
-    // it throws before running anything, inside the transaction, so nothing changed.
-    if (/cannot be reverted/i.test((error as Error)?.message ?? '')) {
-      io.err(
-        `db:migrate down refused [MIGRATION.IRREVERSIBLE]: ${last} has no down(); nothing was changed. ` +
-          'Restore the backup taken before migrating (docs/operations.md, "Rollback plan").',
-      );
-      return 2;
-    }
-    throw error;
+    if (!(error instanceof MigrationError)) throw error;
+    io.err(`db:migrate down refused [${error.code}]: ${error.message}`);
+    return 2;
   }
 }

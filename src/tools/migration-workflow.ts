@@ -18,9 +18,9 @@ export class MigrationError extends OperationError {
   static irreversible(name: string, dialect: Dialect): MigrationError {
     const how =
       dialect === 'sqlite'
-        ? 'SQLite migrations have no down(); restore the VACUUM INTO snapshot taken before migrating (docs/operations.md)'
-        : 'it has no down(); restore from a backup';
-    return new MigrationError('MIGRATION.IRREVERSIBLE', `${name} cannot be reverted: ${how}`);
+        ? 'SQLite migrations have no down(): restore the VACUUM INTO snapshot taken before migrating (docs/operations.md)'
+        : 'restore from a backup (docs/operations.md, "Rollback plan")';
+    return new MigrationError('MIGRATION.IRREVERSIBLE', `${name} has no down(); nothing was changed. ${how}`);
   }
 }
 
@@ -244,26 +244,38 @@ export async function migrateDown(env: Env, options: { to?: string; folder?: Mig
   const dialect = resolveBackend(env).kind;
   const orm = await openOrm(env, { migrations: migrationOptions(env, options.folder, { snapshot: false, silent: false }) });
   try {
-    const executed = (await orm.migrator.getExecutedMigrations()).map((m) => m.name.replace(/\.[jt]s$/, ''));
-    if (executed.length === 0) throw new MigrationError('MIGRATION.NOTHING_TO_REVERT', 'No migration has been applied to this database', 'validation');
-    let toRevert = [executed[executed.length - 1]];
-    if (options.to !== undefined) {
-      const at = executed.indexOf(options.to.replace(/\.[jt]s$/, ''));
-      if (at < 0) throw new MigrationError('MIGRATION.UNKNOWN', `${options.to} is not an applied migration`, 'validation');
-      toRevert = executed.slice(at).reverse();
-    }
-    for (const name of toRevert) {
-      if (!hasDown(dialect, name, options.folder)) throw MigrationError.irreversible(name, dialect);
-    }
-    const migrator = orm.migrator as Migrator;
-    const reverted = await migrator.down(options.to === undefined ? undefined : { to: options.to }).catch((error: unknown) => {
-      if (error instanceof Error && /cannot be reverted/.test(error.message)) throw MigrationError.irreversible(toRevert[0], dialect);
-      throw error;
-    });
-    return reverted.map((m) => m.name);
+    return await revertMigrations(orm.migrator as Migrator, dialect, options);
   } finally {
     await orm.close(true);
   }
+}
+
+/**
+ * The one implementation of "down" behind both `migration:down` and `db:migrate -- down`: the last applied
+ * migration, or every one back to and including `to`, each checked for a down() before anything runs, so a
+ * refusal leaves the database exactly as it was.
+ */
+export async function revertMigrations(
+  migrator: Migrator,
+  dialect: Dialect,
+  options: { to?: string; folder?: MigrationFolder } = {},
+): Promise<string[]> {
+  const executed = (await migrator.getExecutedMigrations()).map((m) => m.name.replace(/\.[jt]s$/, ''));
+  if (executed.length === 0) throw new MigrationError('MIGRATION.NOTHING_TO_REVERT', 'No migration has been applied to this database', 'validation');
+  let toRevert = [executed[executed.length - 1]];
+  if (options.to !== undefined) {
+    const at = executed.indexOf(options.to.replace(/\.[jt]s$/, ''));
+    if (at < 0) throw new MigrationError('MIGRATION.UNKNOWN', `${options.to} is not an applied migration`, 'validation');
+    toRevert = executed.slice(at).reverse();
+  }
+  for (const name of toRevert) {
+    if (!hasDown(dialect, name, options.folder)) throw MigrationError.irreversible(name, dialect);
+  }
+  const reverted = await migrator.down(options.to === undefined ? undefined : { to: options.to }).catch((error: unknown) => {
+    if (error instanceof Error && /cannot be reverted/.test(error.message)) throw MigrationError.irreversible(toRevert[0], dialect);
+    throw error;
+  });
+  return reverted.map((m) => m.name);
 }
 
 /** Whether the migration class overrides Migration#down (the base class throws "cannot be reverted"). */

@@ -78,6 +78,28 @@ describeEachDialect(
       }
     });
 
+    it('down --to reverts back to and including a named migration, and refuses in one line when one of them has no down()', async function () {
+      this.timeout(120_000);
+      const all = names();
+      // The first migration (the initial schema) has no down() on either dialect: refused, nothing reverted.
+      const refused = await migrate(['down', '--to', all[0]], db.env);
+      expect(refused.code).to.equal(2);
+      expect(refused.err.filter((l) => !l.startsWith('[contractdesk]'))).to.have.length(1);
+      expect(refused.err.join('\n')).to.match(/\[MIGRATION\.IRREVERSIBLE\]: Migration\w+ has no down\(\); nothing was changed/);
+      expect(await applied(db.env)).to.deep.equal(all);
+      if (db.dialect === 'postgresql') {
+        const down = await migrate(['down', '--to', all[1]], db.env);
+        expect(down.code, down.err.join('\n')).to.equal(0);
+        expect(down.out).to.deep.equal([`reverted: ${all.slice(1).reverse().join(', ')}`]);
+        expect(await applied(db.env)).to.deep.equal(all.slice(0, 1));
+        expect((await migrate(['up'], db.env)).code).to.equal(0);
+      }
+      const unknown = await migrate(['down', '--to', 'Migration19990101000000_Never'], db.env);
+      expect(unknown.code).to.equal(2);
+      expect(unknown.err.join('\n')).to.match(/\[MIGRATION\.UNKNOWN\]/);
+      expect(await applied(db.env)).to.deep.equal(all);
+    });
+
     it('a database with a migration this build does not know: status exits 2, up and down refuse', async function () {
       this.timeout(60_000);
       const raw = await rawFor(db.env);
@@ -99,10 +121,10 @@ describeEachDialect(
     });
 
     it('usage errors exit 2 without touching the database', async () => {
-      for (const args of [[], ['sideways'], ['up', 'extra']]) {
+      for (const args of [[], ['sideways'], ['up', 'extra'], ['up', '--to', 'x'], ['down', '--to'], ['down', '--to', ''], ['down', 'x']]) {
         const result = await migrate(args, db.env);
         expect(result.code, args.join(' ')).to.equal(2);
-        expect(result.err).to.deep.equal(['usage: npm run db:migrate -- <up | down | pending | status>']);
+        expect(result.err).to.deep.equal(['usage: npm run db:migrate -- <up | down [--to <MigrationName>] | pending | status>']);
       }
     });
   },
