@@ -58,7 +58,13 @@ describeEachDialect(
         page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
         const response = await page.goto(app.url + SWAGGER_UI_PATH);
         expect(response?.status(), 'GET /docs').to.equal(200);
-        await page.locator('.swagger-ui .information-container .title').waitFor({ timeout: 20_000 });
+        // A page that never renders is usually a blocked script: say what the console said.
+        await page
+          .locator('.swagger-ui .information-container .title')
+          .waitFor({ timeout: 20_000 })
+          .catch((error: Error) => {
+            throw new Error(`Swagger UI did not render (${error.message.split('\n')[0]}); console errors: ${JSON.stringify(consoleErrors)}`);
+          });
       });
 
       after(async () => {
