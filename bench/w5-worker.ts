@@ -9,8 +9,8 @@ import { SQLITE_BUSY_TIMEOUT_MS } from './context';
 import { loadBetterSqlite3 } from '../src/db/better-sqlite3';
 
 /**
- * One OS process of W5 on SQLite. It opens the core variants and the peers its parent loaded (argv[3]) on the database file given by the parent,
- * says "ready", then runs each queue it is sent and answers with its tally. Start-up is never timed.
+ * One OS process of W5 on SQLite. It opens the core variants and the peers its parent loaded (argv[3]) on
+ * the database file given by the parent (argv[2]), says "ready", then runs each queue it is sent and answers with its tally. Start-up is never timed.
  */
 type Command = { cmd: 'run'; impl: ImplName; queue: string[]; until: number } | { cmd: 'exit' };
 
