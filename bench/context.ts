@@ -10,14 +10,15 @@ import { RawSqlite } from './impl/raw-sqlite';
 import { RawPg } from './impl/raw-pg';
 import { PlainOrm, ServicesImpl } from './impl/orm';
 import { plainOrmOptions } from './baseline';
-import { type AttemptTally, type Impl, type ImplName, runQueues } from './impl/types';
+import { type AttemptTally, type ImplName, type Impls, type PeerName, type PeersModule, runQueues } from './impl/types';
+import { loadBetterSqlite3 } from '../src/db/better-sqlite3';
 
 const quiet = () => undefined;
 
-/** One database under test: the three variants, plus an untimed side channel for resets and checks. */
+/** One database under test: the variants (core three and any peers), plus an untimed side channel for resets and checks. */
 export interface DialectContext {
   dialect: 'sqlite' | 'postgresql';
-  impls: Record<ImplName, Impl>;
+  impls: Impls;
   settings: Record<string, string>;
   /** How W5 runs here, for the report. */
   w5Shape: string;
@@ -36,18 +37,30 @@ async function migrated(env: Record<string, string>): Promise<ContractDeskOrm> {
 
 const WORKER = join(__dirname, `w5-worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
 
-export async function sqliteContext(processes: number): Promise<DialectContext> {
+/** The peers a context opens: their names and the loaded bench/peers module (none when not selected or not installed). */
+export interface PeerSelection {
+  names: PeerName[];
+  module?: PeersModule;
+}
+
+/** Same busy timeout as the raw driver's connections (bench/impl/raw-sqlite.ts). */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+export async function sqliteContext(processes: number, peers: PeerSelection = { names: [] }): Promise<DialectContext> {
   const dir = mkdtempSync(join(tmpdir(), 'contractdesk-bench-'));
   const path = join(dir, 'bench.sqlite3');
   const env = { DB_PATH: path };
   const plainOrm = await migrated(env);
   const raw = new RawSqlite(path);
-  const impls: Record<ImplName, Impl> = { raw, plain: new PlainOrm(plainOrm), services: new ServicesImpl(await initOrm({ env, log: quiet })) };
+  const impls: Impls = { raw, plain: new PlainOrm(plainOrm), services: new ServicesImpl(await initOrm({ env, log: quiet })) };
+  for (const name of peers.module ? peers.names : []) {
+    impls[name] = await peers.module!.createPeer(name, { dialect: 'sqlite', path, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, betterSqlite3: loadBetterSqlite3() });
+  }
   const execArgv = __filename.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [];
   const workers: ChildProcess[] = [];
   await Promise.all(
     Array.from({ length: processes }, () => {
-      const child = fork(WORKER, [path], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER, [path, peers.module ? peers.names.join(',') : ''], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       workers.push(child);
       return new Promise<void>((resolve, reject) => {
         child.once('message', () => resolve());
@@ -63,6 +76,7 @@ export async function sqliteContext(processes: number): Promise<DialectContext> 
     synchronous: pragma('synchronous') === '1' ? 'NORMAL (1)' : pragma('synchronous'),
     busy_timeout: pragma('busy_timeout'),
     'ORM pool': '1 connection per ORM (app config)',
+    ...(peers.module && peers.names.length ? { peers: `${peers.names.join(', ')}: 1 better-sqlite3 connection each, same pragmas` } : {}),
   };
   return {
     dialect: 'sqlite',
@@ -93,7 +107,7 @@ export async function sqliteContext(processes: number): Promise<DialectContext> 
       await Promise.all(
         workers.map((child) => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send({ cmd: 'exit' })))),
       );
-      for (const impl of Object.values(impls)) await impl.close();
+      for (const impl of Object.values(impls)) await impl!.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -110,7 +124,7 @@ export function pgAdminUrl(env = process.env): string {
   return 'postgresql://postgres@127.0.0.1:5432/postgres';
 }
 
-export async function postgresContext(clients: number): Promise<DialectContext> {
+export async function postgresContext(clients: number, peers: PeerSelection = { names: [] }): Promise<DialectContext> {
   const adminUrl = pgAdminUrl();
   const name = `contractdesk_test_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   const admin = async (sql: string) => {
@@ -134,16 +148,19 @@ export async function postgresContext(clients: number): Promise<DialectContext> 
     const plainOrm = await migrated(env);
     const side = new Client({ connectionString: url });
     await side.connect();
-    const impls: Record<ImplName, Impl> = {
+    const impls: Impls = {
       raw: new RawPg(url, clients),
       plain: new PlainOrm(plainOrm),
       services: new ServicesImpl(await initOrm({ env, log: quiet })),
     };
+    for (const name of peers.module ? peers.names : []) {
+      impls[name] = await peers.module!.createPeer(name, { dialect: 'postgresql', url, poolMax: clients, pg: await import('pg') });
+    }
     const show = async (s: string) => String((await side.query(`show ${s}`)).rows[0][s]);
     const settings: Record<string, string> = {
       server: String((await side.query('select version() v')).rows[0].v).split(' on ')[0],
       connection: 'TCP loopback 127.0.0.1 (or DATABASE_URL server)',
-      pool: `${clients} connections (raw pg.Pool and each ORM's knex pool)`,
+      pool: `${clients} connections (raw pg.Pool, each ORM's knex pool${peers.module && peers.names.length ? ` and each peer's pg.Pool: ${peers.names.join(', ')}` : ''})`,
     };
     for (const s of ['shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'default_transaction_isolation']) settings[s] = await show(s);
     return {
@@ -158,10 +175,10 @@ export async function postgresContext(clients: number): Promise<DialectContext> 
         return String(Object.values((await side.query(sql)).rows[0])[0]);
       },
       async w5(impl, ids, until) {
-        return runQueues(impls[impl], concurrentSchedule(ids, clients), until);
+        return runQueues(impls[impl]!, concurrentSchedule(ids, clients), until);
       },
       async close() {
-        for (const impl of Object.values(impls)) await impl.close();
+        for (const impl of Object.values(impls)) await impl!.close();
         await side.end();
         await dropDb();
         process.removeListener('SIGINT', onSignal);

@@ -4,17 +4,19 @@ import { join } from 'node:path';
 import { projectRoot } from '../src/config/paths';
 import { generate, sizes } from './data';
 import { type DialectContext, postgresContext, sqliteContext } from './context';
-import { IMPLS, type ImplName } from './impl/types';
+import { IMPLS, type ImplName, PEERS, type PeerName } from './impl/types';
+import { peerVersions, preparePeers } from './peers-loader';
 import { type Measurement, WORKLOADS, type WorkloadName, runRound } from './workloads';
 import { type MemoryReport, memoryCheck } from './memory';
 import { type Cell, environment, renderReport } from './report';
 
 /**
- * `npm run bench`: the same workloads on the same data through the raw driver, plain MikroORM and our
- * services, on SQLite and PostgreSQL, in interleaved rounds. Writes bench/RESULTS.md.
+ * `npm run bench`: the same workloads on the same data through the raw driver, plain MikroORM, our
+ * services and the peers (Kysely, Drizzle, TypeORM from bench/peers, installed on first use), on SQLite and
+ * PostgreSQL, in interleaved rounds. Writes bench/RESULTS.md.
  *
  * Env: BENCH_ROUNDS (default 5, plus BENCH_WARMUP=1 untimed), BENCH_SCALE (default 1), BENCH_DIALECTS
- * (sqlite,postgresql), BENCH_IMPLS (raw,plain,services), BENCH_WORKLOADS (W1..W6), BENCH_MEM_READS
+ * (sqlite,postgresql), BENCH_IMPLS (raw,plain,services,kysely,drizzle,typeorm; ratios need raw), BENCH_PEERS_INSTALL (0: do not install bench/peers when missing), BENCH_WORKLOADS (W1..W6), BENCH_MEM_READS
  * (100000; 0 skips the heap check), BENCH_CELL_SECONDS (2: budget per timed loop), BENCH_OUT (where the report goes; default bench/RESULTS.md).
  */
 async function main(): Promise<void> {
@@ -22,7 +24,18 @@ async function main(): Promise<void> {
   const warmup = Number(process.env.BENCH_WARMUP ?? 1);
   const scale = Number(process.env.BENCH_SCALE ?? 1);
   const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
-  const impls = (process.env.BENCH_IMPLS?.split(',') as ImplName[] | undefined) ?? [...IMPLS];
+  let impls = (process.env.BENCH_IMPLS?.split(',') as ImplName[] | undefined) ?? [...IMPLS];
+  const unknown = impls.filter((i) => !IMPLS.includes(i));
+  if (unknown.length) throw new Error(`BENCH_IMPLS: unknown ${unknown.join(', ')} (known: ${IMPLS.join(', ')})`);
+  const isPeer = (i: ImplName): i is PeerName => (PEERS as readonly string[]).includes(i);
+  const peerNames = impls.filter(isPeer);
+  const peersModule = peerNames.length ? preparePeers(log) : undefined;
+  if (peerNames.length && !peersModule) {
+    // Asked for by name: fail; by default: run without them (preparePeers said how to get them).
+    if (process.env.BENCH_IMPLS) throw new Error(`BENCH_IMPLS asks for ${peerNames.join(', ')}, which could not be loaded`);
+    impls = impls.filter((i) => !isPeer(i));
+  }
+  const peers = { names: peerNames, module: peersModule };
   const only = new Set((process.env.BENCH_WORKLOADS?.split(',') as WorkloadName[] | undefined) ?? WORKLOADS);
   const memReads = Number(process.env.BENCH_MEM_READS ?? 100_000);
   const cellSeconds = Number(process.env.BENCH_CELL_SECONDS ?? 2);
@@ -31,15 +44,16 @@ async function main(): Promise<void> {
   const warmData = generate(sizes(Math.min(scale, 0.1)));
   const started = Date.now();
   const env = await environment();
+  if (peersModule) Object.assign(env.versions, peerVersions());
   log(`bench: ${rounds} rounds (+${warmup} warm-up), scale ${scale}, ${dialects.join('+')}, ${impls.join('/')}; load ${env.loadBefore}`);
 
   const contexts: DialectContext[] = [];
   const unavailable: string[] = [];
   try {
-    if (dialects.includes('sqlite')) contexts.push(await sqliteContext(4));
+    if (dialects.includes('sqlite')) contexts.push(await sqliteContext(4, peers));
     if (dialects.includes('postgresql')) {
       try {
-        contexts.push(await postgresContext(16));
+        contexts.push(await postgresContext(16, peers));
       } catch (error) {
         if (process.env.CI === 'true' && process.env.BENCH_REQUIRE_PG === 'true') throw error;
         unavailable.push(`PostgreSQL skipped: ${(error as Error).message}`);
@@ -89,7 +103,7 @@ async function main(): Promise<void> {
     }
     env.loadAfter = loadavg();
     const contextsInfo = contexts.map((c) => ({ dialect: c.dialect, settings: c.settings, w5Shape: c.w5Shape }));
-    const report = renderReport({ cells, memory, env, contexts: contextsInfo, rounds, warmup, scale, cellSeconds, sizes: data.sizes, seconds: (Date.now() - started) / 1000, unavailable, analysis: readAnalysis() });
+    const report = renderReport({ impls, cells, memory, env, contexts: contextsInfo, rounds, warmup, scale, cellSeconds, sizes: data.sizes, seconds: (Date.now() - started) / 1000, unavailable, analysis: readAnalysis() });
     writeFileSync(out, report);
     log(`\n${report}\nwritten to ${out}`);
   } finally {

@@ -63,6 +63,7 @@ export async function runRound(
   cellSeconds: number,
 ): Promise<Partial<Record<WorkloadName, Measurement>>> {
   const impl = ctx.impls[name];
+  if (!impl) throw new Error(`${ctx.dialect}: ${name} is not loaded`);
   const s = data.sizes;
   const out: Partial<Record<WorkloadName, Measurement>> = {};
   const where = `${ctx.dialect}/${name}`;

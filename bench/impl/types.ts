@@ -1,7 +1,30 @@
+import type Database from 'better-sqlite3';
+import type Pg from 'pg';
 import type { Dataset } from '../data';
 
-export type ImplName = 'raw' | 'plain' | 'services';
-export const IMPLS: readonly ImplName[] = ['raw', 'plain', 'services'];
+export type CoreImplName = 'raw' | 'plain' | 'services';
+/** The libraries a team would pick instead, installed separately (bench/peers) and loaded only when there. */
+export type PeerName = 'kysely' | 'drizzle' | 'typeorm';
+export type ImplName = CoreImplName | PeerName;
+export const CORE_IMPLS: readonly CoreImplName[] = ['raw', 'plain', 'services'];
+export const PEERS: readonly PeerName[] = ['kysely', 'drizzle', 'typeorm'];
+export const IMPLS: readonly ImplName[] = [...CORE_IMPLS, ...PEERS];
+
+/** Implementations a database context holds: the core three always, a peer when it was selected and loaded. */
+export type Impls = Record<CoreImplName, Impl> & Partial<Record<PeerName, Impl>>;
+
+/**
+ * What a peer implementation is built on. The root's driver modules are handed in (src/db/better-sqlite3.ts
+ * chooses the better-sqlite3 build; pg is the root's), so every implementation runs on the same drivers.
+ */
+export type PeerTarget =
+  | { dialect: 'sqlite'; path: string; busyTimeoutMs: number; betterSqlite3: typeof Database }
+  | { dialect: 'postgresql'; url: string; poolMax: number; pg: typeof Pg };
+
+/** bench/peers' entry module (bench/peers/src/index.ts). */
+export interface PeersModule {
+  createPeer(name: PeerName, target: PeerTarget): Promise<Impl>;
+}
 
 /** What a W2 read must return; a Contract entity has this shape, raw rows are mapped to it. */
 export interface ReadResult {
