@@ -58,6 +58,18 @@ export default tseslint.config(
     rules: Object.fromEntries(anyLeaks.map((rule) => [rule, 'off'])),
   },
   {
+    files: ['test/**/*.ts', 'examples/host-app/test/**/*.ts'],
+    rules: {
+      // chai's property assertions (`expect(x).to.exist`) are expressions by design.
+      '@typescript-eslint/no-unused-expressions': 'off',
+      // Tests throw scripted non-Error values to prove how they are classified, and print whatever they caught
+      // in an assertion's message.
+      '@typescript-eslint/only-throw-error': 'off',
+      '@typescript-eslint/no-base-to-string': 'off',
+      '@typescript-eslint/restrict-template-expressions': 'off',
+    },
+  },
+  {
     // Plain JavaScript (this file, the mocha reporter) is in no tsconfig: no type information to lint with.
     files: ['**/*.{js,mjs,cjs}'],
     ...tseslint.configs.disableTypeChecked,
