@@ -15,7 +15,7 @@ import { plainOrmOptions } from './baseline';
  * Development aid (not part of `npm run bench`): CPU µs per piece of a W3 transition on SQLite, which
  * stays meaningful on a loaded machine. Run: npm run build && node dist/bench/cpu-breakdown.js
  */
-async function cpu(label: string, n: number, fn: (i: number) => Promise<unknown> | unknown) {
+async function cpu(label: string, n: number, fn: (i: number) => unknown) {
   const t = process.cpuUsage();
   for (let i = 0; i < n; i++) await fn(i);
   const d = process.cpuUsage(t);
@@ -48,4 +48,7 @@ async function main() {
   await orm.close();
   await stock.close();
 }
-main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

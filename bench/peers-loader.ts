@@ -44,7 +44,6 @@ export function preparePeers(log: (line: string) => void, env = process.env): Pe
 
 /** The compiled peers module (a W5 worker loads what its parent prepared). */
 export function loadPeers(): PeersModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(ENTRY) as PeersModule;
 }
 

@@ -179,7 +179,7 @@ export function renderReport(input: ReportInput): string {
   );
   if (peers.length) {
     lines.push(
-      `- Peers (${peers.map((i) => LABELS[i]).join(', ')}): the same workloads, schema, data and checks through each library\'s idiomatic default path (bench/peers; the idiom per library is under "Peers" in the analysis below), on the same driver modules as raw.`,
+      `- Peers (${peers.map((i) => LABELS[i]).join(', ')}): the same workloads, schema, data and checks through each library's idiomatic default path (bench/peers; the idiom per library is under "Peers" in the analysis below), on the same driver modules as raw.`,
     );
   }
   lines.push(

@@ -27,18 +27,22 @@ async function main(): Promise<void> {
   for (const name of peers) {
     impls[name] = await loadPeers().createPeer(name, { dialect: 'sqlite', path, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, betterSqlite3: loadBetterSqlite3() });
   }
-  process.on('message', async (msg: Command) => {
+  const handle = async (msg: Command): Promise<void> => {
     if (msg.cmd === 'exit') {
       for (const impl of Object.values(impls)) await impl!.close();
       process.exit(0);
     }
     const tally = await runQueue(impls[msg.impl]!, msg.queue, undefined, msg.until);
     process.send!({ tally });
-  });
+  };
+  // A failed queue ends the worker the way a failed start does, with its stack, not as an unhandled rejection.
+  process.on('message', (msg: Command) => void handle(msg).catch(fail));
   process.send!({ ready: true });
 }
 
-main().catch((error) => {
-  process.stderr.write(`w5 worker failed: ${error?.stack ?? error}\n`);
+function fail(error: unknown): never {
+  process.stderr.write(`w5 worker failed: ${(error as Error | undefined)?.stack ?? String(error)}\n`);
   process.exit(1);
-});
+}
+
+main().catch(fail);

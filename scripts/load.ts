@@ -25,7 +25,7 @@ import { SignJWT } from 'jose';
 import { readAuthSettings } from '../src/app/auth/auth-settings';
 import { createApp, migrateOnStart } from '../src/app/create-app';
 import { describeBackend, resolveBackend } from '../src/config/backend';
-import { CONTRACT_TRANSITIONS, type ContractStatus } from '../src/domain/contract-status';
+import { CONTRACT_TRANSITIONS, ContractStatus } from '../src/domain/contract-status';
 
 const CLIENTS = intEnv('LOAD_CLIENTS', 16, 1, 256);
 const SECONDS = intEnv('LOAD_SECONDS', 10, 1, 300);
@@ -170,7 +170,7 @@ async function changeContract(): Promise<void> {
     const status = current.body.status as ContractStatus;
     const ifMatch = { 'If-Match': `"${current.body.version}"` };
     let res;
-    if (status === 'draft' && Math.random() < 0.3) {
+    if (status === ContractStatus.Draft && Math.random() < 0.3) {
       res = await call('PUT', `/contracts/${contract.id}/amount`, as, { amount: String(1 + Math.floor(Math.random() * 1e12)) }, ifMatch);
     } else {
       const next = CONTRACT_TRANSITIONS[status];

@@ -1,9 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/core';
-import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { ContractDeskModule } from '../nest/contractdesk.module';
 import { AccessService } from '../services/access.service';
-import { UserService } from '../services/user.service';
 import { AccessPolicy } from './access-policy';
 import { GracefulShutdown } from './graceful-shutdown';
 import { ContractsController } from './controllers/contracts.controller';

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MikroORM, type Options, ReflectMetadataProvider } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
-import { Migrator } from '@mikro-orm/migrations';
 import { assertTestedVersions } from '../db/internals';
 import { assertOrmDatabaseExists } from '../db/database-exists';
 import { ContractDeskMigrator } from '../db/migrator';

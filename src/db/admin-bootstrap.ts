@@ -1,3 +1,4 @@
+import type { QueryResult } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { AdminBootstrap } from '../entities/admin-bootstrap.entity';
 
@@ -14,7 +15,7 @@ export async function claimAdminBootstrap(em: EntityManager, claim: { userId: st
     .insert({ id: 1, userId: claim.userId, authSubject: claim.authSubject, claimedAt: new Date() })
     .onConflict('id')
     .ignore()
-    .execute('run');
+    .execute<QueryResult<AdminBootstrap>>('run');
   return result.affectedRows === 1;
 }
 

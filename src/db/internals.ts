@@ -16,7 +16,7 @@ export const TESTED_VERSIONS = { '@mikro-orm/core': '6.6.16', knex: '3.2.10' } a
 const knexRequire = createRequire(require.resolve('@mikro-orm/knex'));
 
 export function installedVersions(): Record<keyof typeof TESTED_VERSIONS, string> {
-  return { '@mikro-orm/core': Utils.getORMVersion(), knex: knexRequire('knex/package.json').version as string };
+  return { '@mikro-orm/core': Utils.getORMVersion(), knex: (knexRequire('knex/package.json') as { version: string }).version };
 }
 
 /** Refuses to run on a MikroORM or knex the project was not tested with, naming it. */
@@ -36,8 +36,23 @@ export function assertTestedVersions(installed = installedVersions()): void {
  * transaction begins). Only knex-run transactions use it: the benchmark's "plain MikroORM" baseline, and a
  * knex transaction a caller passes in; ContractDesk's own transactions begin in db/lean-transaction.ts.
  */
-export function knexSqliteTransactionClass(): new (...args: any[]) => any {
-  return knexRequire('knex/lib/dialects/sqlite3/execution/sqlite-transaction');
+export function knexSqliteTransactionClass(): KnexSqliteTransactionClass {
+  return knexRequire('knex/lib/dialects/sqlite3/execution/sqlite-transaction') as KnexSqliteTransactionClass;
+}
+
+/** The part of knex's (untyped) SQLite transaction that db/sqlite-driver.ts's subclass uses. */
+export interface KnexSqliteTransaction {
+  /** knex's client that opened the transaction (its connectionSettings carry our pragmas). */
+  readonly client: unknown;
+  readonly readOnly?: boolean;
+  /** Set while the transaction runs: sends one statement on its connection. */
+  readonly trxClient: { query(connection: unknown, sql: string): Promise<unknown> };
+  begin(connection: unknown): Promise<unknown>;
+}
+
+export interface KnexSqliteTransactionClass {
+  new (...args: unknown[]): KnexSqliteTransaction;
+  readonly prototype: KnexSqliteTransaction;
 }
 
 /**
@@ -45,9 +60,10 @@ export function knexSqliteTransactionClass(): new (...args: any[]) => any {
  * Date, …). This is em.map's own condition, copied so the read-only lean reads hydrate the same values without
  * registering the entity (em.map always does).
  */
-const typeFixed = new WeakMap<object, EntityProperty<any>[]>();
+const typeFixed = new WeakMap<object, EntityProperty[]>();
 export function typeFixedProps<T>(meta: EntityMetadata<T>): EntityProperty<T>[] {
-  let props = typeFixed.get(meta);
+  // Keyed by the metadata object itself, so what comes back is that entity's own properties.
+  let props = typeFixed.get(meta) as EntityProperty<T>[] | undefined;
   if (!props) {
     props = meta.props.filter(
       (prop) => prop.kind === ReferenceKind.SCALAR && SCALAR_TYPES.includes(prop.runtimeType) && !prop.customType && (prop.setter || !prop.getter),
@@ -65,7 +81,7 @@ export const EM_MAP_CONDITION = 'prop?.kind === enums_1.ReferenceKind.SCALAR && 
 
 /** knex's pool, as db/lean-transaction.ts borrows and returns raw connections (knex's client API, undocumented). */
 export interface KnexClient {
-  acquireConnection(): Promise<any>;
-  releaseConnection(connection: any): Promise<unknown>;
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
   transacting?: boolean;
 }

@@ -116,7 +116,7 @@ function runLean(em: Em, sql: string, params: readonly unknown[]): Promise<Recor
   // Inside a transaction: its connection. Outside: a read connection where the configuration has one (SQLite
   // files get their own reader, so reads never queue behind a writer waiting for the write lock; PostgreSQL
   // replicas, with a fallback to the primary when one is unreachable, db/replicas.ts).
-  const trx = em.getTransactionContext();
+  const trx = em.getTransactionContext<unknown>();
   if (trx) return (em.getConnection('write') as unknown as LeanConnection).leanQuery(sql, params, trx);
   return withReplicaFallback(em.getConnection('read'), (c) => (c as unknown as LeanConnection).leanQuery(sql, params));
 }

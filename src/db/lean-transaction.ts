@@ -1,12 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { EventType, IsolationLevel, type LoggingOptions, type TransactionEventBroadcaster } from '@mikro-orm/core';
-import type { AbstractSqlConnection, AbstractSqlPlatform } from '@mikro-orm/knex';
+import { type AnyEntity, type EntityData, EventType, IsolationLevel, type LogContext, type LoggingOptions, type QueryResult, type TransactionEventBroadcaster } from '@mikro-orm/core';
+import type { AbstractSqlConnection, AbstractSqlPlatform, Knex } from '@mikro-orm/knex';
 import { TransactionUsageError, UnavailableError } from '../errors/domain-error';
 import type { KnexClient } from './internals';
 
 /**
  * What differs per database under a lean transaction: how it starts on a raw connection, and how one
  * statement runs there (returning what knex's raw query would, so MikroORM's `transformRawResult` applies).
+ * Connections are the driver's raw ones, opaque here: each dialect declares the type it receives.
  */
 export interface RawDialect {
   /**
@@ -17,12 +18,12 @@ export interface RawDialect {
   /** The statements that open a top-level transaction with these options, exactly as they are sent and logged. */
   beginStatements(options: BeginOptions, platform: AbstractSqlPlatform): string[];
   /** Sends them (SQLite: retrying BEGIN IMMEDIATE while another connection holds the write lock). */
-  begin(connection: any, statements: readonly string[], options: BeginOptions, knexClient: KnexClient): Promise<void>;
-  run(connection: any, sql: string): Promise<unknown>;
+  begin(connection: unknown, statements: readonly string[], options: BeginOptions, knexClient: KnexClient): Promise<void>;
+  run(connection: unknown, sql: string): Promise<unknown>;
   /** One parameterized read (`?` placeholders), rows as objects keyed by column. */
-  query(connection: any, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  query(connection: unknown, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
   /** Called when ROLLBACK itself failed: the connection must not go back to the pool as it is. */
-  discard(connection: any, error: unknown): Promise<void>;
+  discard(connection: unknown, error: unknown): Promise<void>;
 }
 
 export interface BeginOptions {
@@ -70,7 +71,7 @@ export class LeanTransaction {
   constructor(
     base: KnexClient,
     /** The top-level transaction's connection; its savepoints share it. */
-    readonly connection: any,
+    readonly connection: unknown,
     readonly index = 0,
     readonly savepointName?: string,
     readonly parent?: LeanTransaction,
@@ -111,9 +112,18 @@ function transactionClient(base: KnexClient, trx: LeanTransaction): KnexClient {
       value: () => (trx.isCompleted() ? Promise.reject(finishedTransaction()) : Promise.resolve(trx.connection)),
     },
     releaseConnection: { value: () => Promise.resolve() },
-  });
+  }) as KnexClient;
 }
 
+/**
+ * MikroORM declares a transaction context as knex's Transaction and hands it back only to this connection and
+ * to knex's `transacting()`, which reads its `client`: a LeanTransaction stands in for one there.
+ */
+function asKnexTransaction(trx: LeanTransaction): Knex.Transaction {
+  return trx as unknown as Knex.Transaction;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires `any[]` for a mixin's base constructor
 type Constructor<T> = abstract new (...args: any[]) => T;
 
 /**
@@ -128,7 +138,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
      * the writer every transaction needs (SQLite), a top-level transaction opened inside another one of the same
      * async flow would wait for its own caller until the acquire timeout: refuse it at once, naming the cause.
      */
-    override async transactional<T>(cb: (trx: any) => Promise<T>, options: Parameters<AbstractSqlConnection['transactional']>[1] = {}): Promise<T> {
+    override async transactional<T>(cb: (trx: Knex.Transaction) => Promise<T>, options: Parameters<AbstractSqlConnection['transactional']>[1] = {}): Promise<T> {
       if (options.ctx || !dialect.exclusiveWriter) return super.transactional(cb, options);
       const client = this.knexClient();
       const held = openWriters.getStore() ?? [];
@@ -142,7 +152,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       }
     }
 
-    override async begin(options: Parameters<AbstractSqlConnection['begin']>[0] = {}): Promise<any> {
+    override async begin(options: Parameters<AbstractSqlConnection['begin']>[0] = {}): Promise<Knex.Transaction> {
       const parent = options.ctx as unknown;
       if (parent && !(parent instanceof LeanTransaction)) return super.begin(options);
       if (options.isolationLevel && !ISOLATION_LEVELS.has(options.isolationLevel)) {
@@ -154,7 +164,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
         const index = parent.index + 1;
         const name = `trx${index}`;
         await this.runLogged(parent, platform.getSavepointSQL(name), options.loggerContext);
-        return new LeanTransaction(this.knexClient(), parent.connection, index, name, parent);
+        return asKnexTransaction(new LeanTransaction(this.knexClient(), parent.connection, index, name, parent));
       }
       await options.eventBroadcaster?.dispatchEvent(EventType.beforeTransactionStart);
       const statements = dialect.beginStatements(options, platform).map((sql) => this.hooked(sql));
@@ -172,17 +182,17 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       for (const query of statements) this.logQuery(query, options.loggerContext);
       const trx = new LeanTransaction(client, connection, 0, undefined, undefined, options.readOnly === true);
       try {
-        await options.eventBroadcaster?.dispatchEvent(EventType.afterTransactionStart, trx as any);
+        await options.eventBroadcaster?.dispatchEvent(EventType.afterTransactionStart, trx);
       } catch (error) {
         // Nobody holds the transaction yet to roll it back: end it here so the connection is not lost.
         await this.end(trx, true);
         throw error;
       }
-      return trx;
+      return asKnexTransaction(trx);
     }
 
-    override async commit(ctx: any, eventBroadcaster?: TransactionEventBroadcaster, loggerContext?: LoggingOptions): Promise<void> {
-      if (!(ctx instanceof LeanTransaction)) return super.commit(ctx, eventBroadcaster, loggerContext);
+    override async commit(ctx: unknown, eventBroadcaster?: TransactionEventBroadcaster, loggerContext?: LoggingOptions): Promise<void> {
+      if (!(ctx instanceof LeanTransaction)) return super.commit(ctx as Knex.Transaction, eventBroadcaster, loggerContext);
       const platform = this.getPlatform() as AbstractSqlPlatform;
       if (ctx.savepointName) {
         await this.runLogged(ctx, platform.getReleaseSavepointSQL(ctx.savepointName), loggerContext);
@@ -190,7 +200,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
         return;
       }
       ctx.assertOpen();
-      await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionCommit, ctx as any);
+      await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionCommit, ctx);
       const commit = this.hooked(platform.getCommitTransactionSQL());
       try {
         await dialect.run(ctx.connection, commit);
@@ -201,11 +211,11 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       }
       await this.end(ctx, false);
       this.logQuery(commit, loggerContext);
-      await eventBroadcaster?.dispatchEvent(EventType.afterTransactionCommit, ctx as any);
+      await eventBroadcaster?.dispatchEvent(EventType.afterTransactionCommit, ctx);
     }
 
-    override async rollback(ctx: any, eventBroadcaster?: TransactionEventBroadcaster, loggerContext?: LoggingOptions): Promise<void> {
-      if (!(ctx instanceof LeanTransaction)) return super.rollback(ctx, eventBroadcaster, loggerContext);
+    override async rollback(ctx: unknown, eventBroadcaster?: TransactionEventBroadcaster, loggerContext?: LoggingOptions): Promise<void> {
+      if (!(ctx instanceof LeanTransaction)) return super.rollback(ctx as Knex.Transaction, eventBroadcaster, loggerContext);
       const platform = this.getPlatform() as AbstractSqlPlatform;
       if (ctx.savepointName) {
         if (!ctx.isCompleted()) {
@@ -214,25 +224,28 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
         }
         return;
       }
-      await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionRollback, ctx as any);
+      await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionRollback, ctx);
       if (!ctx.isCompleted()) await this.end(ctx, true);
       this.logQuery(this.hooked(platform.getRollbackTransactionSQL()), loggerContext);
-      await eventBroadcaster?.dispatchEvent(EventType.afterTransactionRollback, ctx as any);
+      await eventBroadcaster?.dispatchEvent(EventType.afterTransactionRollback, ctx);
     }
 
-    override async execute(queryOrKnex: any, params: unknown[] = [], method: 'all' | 'get' | 'run' = 'all', ctx?: any, loggerContext?: LoggingOptions): Promise<any> {
+    override async execute<R extends QueryResult | EntityData<AnyEntity> | EntityData<AnyEntity>[] = EntityData<AnyEntity>[]>(
+      queryOrKnex: string | Knex.QueryBuilder | Knex.Raw,
+      params: unknown[] = [],
+      method: 'all' | 'get' | 'run' = 'all',
+      ctx?: unknown,
+      loggerContext?: LoggingOptions,
+    ): Promise<R> {
       if (!(ctx instanceof LeanTransaction) || typeof queryOrKnex !== 'string') {
-        return super.execute(queryOrKnex, params as any[], method, ctx, loggerContext);
+        return super.execute<R>(queryOrKnex, params, method, ctx, loggerContext);
       }
       ctx.assertOpen();
       // The same text MikroORM's own execute sends to knex: onQuery hook, then values inlined by the platform.
-      const query = this.config.get('onQuery')(queryOrKnex, params as any[]);
-      const formatted = this.getPlatform().formatQuery(query, params as any[]);
-      return this.executeQuery(this.logText(query, formatted, loggerContext), async () => this.transformRawResult(await dialect.run(ctx.connection, formatted), method), {
-        query,
-        params,
-        ...loggerContext,
-      } as any);
+      const query = this.config.get('onQuery')(queryOrKnex, params);
+      const formatted = this.getPlatform().formatQuery(query, params);
+      const context: LogContext = { query, params, ...loggerContext };
+      return this.executeQuery(this.logText(query, formatted, loggerContext), async () => this.transformRawResult<R>(await dialect.run(ctx.connection, formatted), method), context);
     }
 
     /** ROLLBACK (when asked) and give the connection back, exactly once. */
@@ -262,11 +275,13 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
      * shows up where the write does.
      */
     async leanQuery(sql: string, params: readonly unknown[], ctx?: unknown, loggerContext?: LoggingOptions): Promise<Record<string, unknown>[]> {
-      const query = this.config.get('onQuery')(sql, params as any[]);
+      // onQuery's type asks for a mutable array; MikroORM's hook only reads it.
+      const query = this.config.get('onQuery')(sql, params as unknown[]);
       const run = ctx instanceof LeanTransaction ? this.onTransaction(ctx, query, params) : this.onPooled(ctx, query, params);
       // Reads are the hot path: without query logging, skip the logging wrapper's timing and context objects.
-      if (!this.config.getLogger().isEnabled('query', loggerContext as any)) return run();
-      return this.executeQuery(this.logText(query, undefined, loggerContext, params), run, { query, params, ...loggerContext } as any);
+      if (!this.config.getLogger().isEnabled('query', loggerContext)) return run();
+      const context: LogContext = { query, params: params as unknown[], ...loggerContext };
+      return this.executeQuery(this.logText(query, undefined, loggerContext, params), run, context);
     }
 
     private onTransaction(ctx: LeanTransaction, query: string, params: readonly unknown[]): () => Promise<Record<string, unknown>[]> {
@@ -301,8 +316,8 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
     /** What the query log shows: values inlined only where the logger asks for them ('query-params'). */
     private logText(query: string, formatted: string | undefined, loggerContext?: LoggingOptions, params: readonly unknown[] = []): string {
       const logger = this.config.getLogger();
-      if (!logger.isEnabled('query', loggerContext as any) || !logger.isEnabled('query-params', loggerContext as any)) return query;
-      return formatted ?? this.getPlatform().formatQuery(query, params as any[]);
+      if (!logger.isEnabled('query', loggerContext) || !logger.isEnabled('query-params', loggerContext)) return query;
+      return formatted ?? this.getPlatform().formatQuery(query, params);
     }
 
     private knexClient(): KnexClient {

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import type { EntityManager, MigrateOptions, MikroORM, Transaction, UmzugMigration } from '@mikro-orm/core';
+import type { EntityManager, MigrateOptions, MikroORM, UmzugMigration } from '@mikro-orm/core';
+import type { Knex } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { UnavailableError } from '../errors/domain-error';
 import { assertDatabaseExists } from './database-exists';
@@ -78,7 +79,7 @@ export class ContractDeskMigrator extends Migrator {
       return withLockFile(`${path}.migrate-lock`, () => run(options));
     }
     return this.ownEm.fork().transactional(async (em) => {
-      const trx = em.getTransactionContext<Transaction>()!;
+      const trx = em.getTransactionContext<Knex.Transaction>()!;
       await em.getConnection().execute(`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`, [], 'all', trx);
       // The bookkeeping table is created (if missing) and read inside the locked transaction too.
       const storage = this.getStorage();
@@ -92,7 +93,7 @@ export class ContractDeskMigrator extends Migrator {
   }
 }
 
-function withTransaction(options: UpDownOptions, transaction: Transaction): MigrateOptions {
+function withTransaction(options: UpDownOptions, transaction: Knex.Transaction): MigrateOptions {
   if (options === undefined) return { transaction };
   if (typeof options === 'string' || Array.isArray(options)) return { migrations: ([] as string[]).concat(options), transaction };
   return { ...options, transaction };

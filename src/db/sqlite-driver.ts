@@ -28,7 +28,7 @@ const SqliteTransaction = knexSqliteTransactionClass();
  * Read-only transactions (`readOnly: true`) stay DEFERRED so WAL readers never queue behind writers.
  */
 class ImmediateTransaction extends SqliteTransaction {
-  async begin(conn: RawSqlite): Promise<void> {
+  override async begin(conn: RawSqlite): Promise<void> {
     if (this.readOnly) {
       await this.trxClient.query(conn, 'BEGIN DEFERRED;');
       return;
@@ -87,7 +87,7 @@ const sqliteRawDialect: RawDialect = {
 const statementCache = new WeakMap<RawSqlite, Map<string, ReturnType<RawSqlite['prepare']>>>();
 function cachedStatement(conn: RawSqlite, sql: string): ReturnType<RawSqlite['prepare']> {
   let cache = statementCache.get(conn);
-  if (!cache) statementCache.set(conn, (cache = new Map()));
+  if (!cache) statementCache.set(conn, (cache = new Map<string, ReturnType<RawSqlite['prepare']>>()));
   let statement = cache.get(sql);
   if (!statement) cache.set(sql, (statement = conn.prepare(sql)));
   return statement;
@@ -108,7 +108,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-class ContractDeskSqliteDialect extends (BetterSqliteKnexDialect as unknown as new (...args: any[]) => any) {
+/** The part of knex's (untyped) better-sqlite3 dialect our subclass builds on. */
+interface KnexSqliteDialect {
+  readonly connectionSettings: { filename: string; pragmas?: SqlitePragmas };
+  acquireRawConnection(): Promise<RawSqlite>;
+}
+const KnexSqliteDialectBase = BetterSqliteKnexDialect as unknown as new (...args: unknown[]) => KnexSqliteDialect;
+
+class ContractDeskSqliteDialect extends KnexSqliteDialectBase {
   // knex's dialect would `require('better-sqlite3')`, the 11.x that MikroORM pins; on Node 24 it aborts (db/better-sqlite3.ts).
   _driver(): unknown {
     return loadBetterSqlite3();
@@ -118,9 +125,9 @@ class ContractDeskSqliteDialect extends (BetterSqliteKnexDialect as unknown as n
     return new ImmediateTransaction(this, ...args);
   }
 
-  async acquireRawConnection(): Promise<any> {
+  override async acquireRawConnection(): Promise<RawSqlite> {
     const db = await super.acquireRawConnection();
-    const pragmas: SqlitePragmas | undefined = this.connectionSettings.pragmas;
+    const pragmas = this.connectionSettings.pragmas;
     // busy_timeout first: switching to WAL itself needs a lock another process may hold.
     db.pragma(`busy_timeout = ${pragmas?.busyTimeoutMs ?? 5000}`);
     if (this.connectionSettings.filename !== ':memory:') {
@@ -135,7 +142,8 @@ class ContractDeskSqliteDialect extends (BetterSqliteKnexDialect as unknown as n
 /** Our knex dialect (pragmas, BEGIN IMMEDIATE) under MikroORM's stock connection and knex's transactions. */
 class PragmaSqliteConnection extends BetterSqliteConnection {
   override createKnex(): void {
-    this.client = this.createKnexClient(ContractDeskSqliteDialect as any);
+    // knex takes a dialect class where MikroORM's signature names a client by string.
+    this.client = this.createKnexClient(ContractDeskSqliteDialect as unknown as string);
     this.connected = true;
   }
 }

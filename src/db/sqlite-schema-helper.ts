@@ -49,7 +49,7 @@ async function tableSql(connection: AbstractSqlConnection, tableName: string, ct
     'select sql from sqlite_master where type = ? and name = ?',
     ['table', tableName],
     'get',
-    ctx as any,
+    ctx,
   );
   return (row as { sql?: string } | undefined)?.sql ?? '';
 }

@@ -29,6 +29,7 @@ export interface ContractDeskModuleOptions {
 }
 
 export interface ContractDeskModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest's FactoryProvider contract: the host's factory takes its `inject` values, typed as the host likes
   useFactory: (...args: any[]) => Promise<Omit<ContractDeskModuleOptions, 'registerOrm' | 'isGlobal'>> | Omit<ContractDeskModuleOptions, 'registerOrm' | 'isGlobal'>;
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
   registerOrm?: boolean;

@@ -24,7 +24,7 @@ export async function createDatabase(env: Env): Promise<DbCreateResult> {
   const orm = await MikroORM.init({ ...createConfig(env), dbName: maintenance, pool: { min: 0, max: 1 } } as Options);
   try {
     const connection = orm.em.getConnection();
-    const existing = await connection.execute('select 1 from pg_database where datname = ?', [database]);
+    const existing = (await connection.execute('select 1 from pg_database where datname = ?', [database])) as unknown[];
     if (existing.length) return { database, created: false };
     await connection.execute(`create database ${orm.em.getPlatform().quoteIdentifier(database)}`);
     return { database, created: true };

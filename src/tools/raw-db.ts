@@ -151,13 +151,17 @@ function fromDriver(v: unknown, kind: ColumnKind, datetimeMicros: (v: unknown) =
   switch (kind) {
     case 'int':
       return Number(v);
-    case 'int64':
-      return String(v);
     case 'datetime':
       return datetimeMicros(v);
     default:
-      return String(v);
+      return scalarText(v, kind);
   }
+}
+
+/** A copy must never write "[object Object]" for a value it does not understand: it stops, naming the column kind. */
+function scalarText(v: unknown, kind: ColumnKind): string {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  throw new Error(`db-copy: a ${kind} column holds a ${typeof v} value it cannot copy`);
 }
 
 function fromSqlite(v: unknown, kind: ColumnKind): Value {
@@ -195,12 +199,12 @@ class PostgresRaw implements RawDb {
   }
 
   async tableExists(name: string): Promise<boolean> {
-    const res = await this.client.query('select to_regclass($1) is not null as ok', [`public.${this.quote(name)}`]);
+    const res = await this.client.query<{ ok: boolean }>('select to_regclass($1) is not null as ok', [`public.${this.quote(name)}`]);
     return res.rows[0].ok === true;
   }
 
   async count(table: string): Promise<number> {
-    const res = await this.client.query(`select count(*)::bigint as n from ${this.quote(table)}`);
+    const res = await this.client.query<{ n: string }>(`select count(*)::bigint as n from ${this.quote(table)}`);
     return Number(res.rows[0].n);
   }
 

@@ -1,4 +1,4 @@
-import type { EntityMetadata, EntityProperty, MetadataStorage } from '@mikro-orm/core';
+import { type EntityMetadata, type EntityProperty, type MetadataStorage, ReferenceKind } from '@mikro-orm/core';
 
 /** How a column's value is carried between the drivers and written into the checksum. */
 export type ColumnKind = 'text' | 'uuid' | 'int' | 'int64' | 'datetime';
@@ -44,14 +44,14 @@ export function tableSpecs(metadata: MetadataStorage): TableSpec[] {
 }
 
 function isOwningRelation(prop: EntityProperty): boolean {
-  return prop.kind === 'm:1' || (prop.kind === '1:1' && !!prop.owner);
+  return prop.kind === ReferenceKind.MANY_TO_ONE || (prop.kind === ReferenceKind.ONE_TO_ONE && !!prop.owner);
 }
 
 function toSpec(meta: EntityMetadata, byClass: Map<string, EntityMetadata>): TableSpec {
   const columns: ColumnSpec[] = [];
   for (const prop of meta.props) {
     if (prop.persist === false || !prop.fieldNames?.length) continue;
-    if (prop.kind !== 'scalar' && !isOwningRelation(prop)) continue;
+    if (prop.kind !== ReferenceKind.SCALAR && !isOwningRelation(prop)) continue;
     const kinds = isOwningRelation(prop) ? referencedKinds(prop, byClass) : [scalarKind(prop)];
     prop.fieldNames.forEach((name, i) => columns.push({ name, kind: kinds[i] ?? 'text', nullable: !!prop.nullable }));
   }

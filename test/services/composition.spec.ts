@@ -170,8 +170,8 @@ describeEachDialect(
   "a service given another EntityManager than the transaction's",
   (db) => {
     // Each behaviour belongs to one database: register it only in that database's copy of the suite.
-    const postgresqlOnly = (title: string, fn: Mocha.Func) => db.dialect === 'postgresql' && it(title, fn);
-    const sqliteOnly = (title: string, fn: Mocha.Func) => db.dialect === 'sqlite' && it(title, fn);
+    const postgresqlOnly = (title: string, fn: Mocha.AsyncFunc) => db.dialect === 'postgresql' && it(title, fn);
+    const sqliteOnly = (title: string, fn: Mocha.AsyncFunc) => db.dialect === 'sqlite' && it(title, fn);
 
     postgresqlOnly('PostgreSQL: it runs its own transaction on another connection and commits independently', async function () {
       await db.em().transactional(async () => {

@@ -109,6 +109,7 @@ const AMOUNT_CASES: Case[] = [
   ['amount: Infinity', (c) => createContract(c, { amount: Infinity }), v('INVALID_AMOUNT', 'amount')],
   ['amount: -Infinity', (c) => createContract(c, { amount: -Infinity }), v('INVALID_AMOUNT', 'amount')],
   ['amount: 2^53 as number', (c) => createContract(c, { amount: 2 ** 53 }), v('UNSAFE_NUMBER', 'amount')],
+  // eslint-disable-next-line no-loss-of-precision -- the input under test is a literal that JavaScript rounds
   ['amount: 2^53+1 as number (already 2^53)', (c) => createContract(c, { amount: 9007199254740993 }), v('UNSAFE_NUMBER', 'amount')],
   ['amount: 2^64 as number', (c) => createContract(c, { amount: 2 ** 64 }), v('UNSAFE_NUMBER', 'amount')],
   ['amount: "abc"', (c) => createContract(c, { amount: 'abc' }), v('INVALID_AMOUNT', 'amount')],
@@ -132,6 +133,7 @@ const AMOUNT_CASES: Case[] = [
   ['amount: object with valueOf', (c) => createContract(c, { amount: { valueOf: () => 5 } }), v('INVALID_AMOUNT', 'amount')],
   ['reviseAmount: "-1" (inside the transaction)', (c) => revise(c, '-1'), v('NEGATIVE_AMOUNT', 'amount')],
   ['reviseAmount: 0.1', (c) => revise(c, 0.1), v('INVALID_AMOUNT', 'amount')],
+  // eslint-disable-next-line no-sparse-arrays -- a hole is the bad input under test
   ['reviseAmounts: sparse list', (c) => c.contracts.reviseAmounts([, { id: c.seed.draft, expectedVersion: 1, amount: 5n }]), v('INVALID_UUID', 'changes[0].id')],
   ['reviseAmounts: one negative amount', (c) => c.contracts.reviseAmounts([{ id: c.seed.draft, expectedVersion: 1, amount: -5n }]), v('NEGATIVE_AMOUNT', 'changes[0].amount')],
   ['reviseAmount on an active contract', (c) => c.contracts.reviseAmount(c.seed.active, { expectedVersion: 2, amount: 5n }), rule('CONTRACT.AMOUNT_LOCKED')],
@@ -243,6 +245,7 @@ const ROLE_CASES: Case[] = [
   ['permission: NUL', (c) => c.access.revoke(c.seed.roleId, 'a.b\u0000'), v('CONTROL_CHARACTER', 'permission')],
   ['setPermissions: not an array', (c) => c.access.setPermissions(c.seed.roleId, 'contracts.read'), v('TYPE', 'permissions')],
   ['setPermissions: one bad entry', (c) => c.access.setPermissions(c.seed.roleId, ['contracts.read', 'BAD']), v('INVALID_PERMISSION', 'permissions[1]')],
+  // eslint-disable-next-line no-sparse-arrays -- a hole is the bad input under test
   ['setPermissions: sparse array', (c) => c.access.setPermissions(c.seed.roleId, [, 'contracts.read']), v('TYPE', 'permissions[0]')],
   ['setPermissions: 501 entries', (c) => c.access.setPermissions(c.seed.roleId, Array.from({ length: 501 }, (_, i) => `p${i}`)), v('TOO_LONG', 'permissions')],
   ['can: wildcard question', (c) => c.access.can(c.seed.client, 'contracts.*'), v('INVALID_PERMISSION', 'permission')],

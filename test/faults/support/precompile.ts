@@ -23,7 +23,7 @@ let cached: Precompiled | undefined;
 
 export function precompile(): Precompiled {
   if (cached) return cached;
-  const config = ts.readConfigFile(join(projectRoot, 'tsconfig.json'), ts.sys.readFile);
+  const config = ts.readConfigFile(join(projectRoot, 'tsconfig.json'), (path) => ts.sys.readFile(path));
   const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, projectRoot);
   const compilerOptions: ts.CompilerOptions = { ...options, sourceMap: false, declaration: false, noEmit: false };
   const outDir = mkdtempSync(join(tmpdir(), 'contractdesk-faults-build-'));
