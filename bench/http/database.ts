@@ -89,6 +89,8 @@ export async function postgresDatabase(data: Dataset, poolMax: number): Promise<
     const env = { DATABASE_URL: u.toString(), DB_POOL_MAX: String(poolMax) };
     await migrate(env);
     const raw = new RawPg(env.DATABASE_URL, 2);
+    // An idle connection the server ends (a restart, an administrator) must not take the whole run down unexplained.
+    raw.pool.on('error', (error) => process.stderr.write(`[bench:http] side connection lost: ${error.message}\n`));
     await raw.w1(data);
     await raw.pool.query("update users set auth_subject = 'bench|' || id");
     const server = String((await raw.pool.query('select version() v')).rows[0].v).split(' on ')[0];

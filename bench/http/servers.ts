@@ -40,12 +40,18 @@ export function startServer(name: ServerName, config: ServerConfig, execArgv: st
     child.once('exit', early);
     child.once('message', (message: { port: number }) => {
       child.off('exit', early);
+      let stopping = false;
+      // The cells then fail on connection errors; this line says which server went and how.
+      child.once('exit', (code, signal) => {
+        if (!stopping) process.stderr.write(`[bench:http] ${name} server exited during the run (code ${code}, signal ${signal})\n`);
+      });
       resolve({
         name,
         url: `http://127.0.0.1:${message.port}`,
         pid: child.pid!,
         stop: () =>
           new Promise<void>((done) => {
+            stopping = true;
             if (child.exitCode !== null) return done();
             child.once('exit', () => done());
             child.send({ cmd: 'stop' });
