@@ -34,14 +34,30 @@ export interface HttpReportInput {
 const ms = (n: number) => n.toFixed(n >= 10 ? 1 : 2);
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
-/** Per-round ratios of the app's requests/s to a floor's, then their median (rounds pair up the same moment). */
-function ratio(samples: Sample[], route: RouteName, floor: ServerName): string {
-  const ratios: number[] = [];
+/** Per-round ratios of the app's requests/s to a floor's (rounds pair up the same moment). */
+function ratios(samples: Sample[], route: RouteName, floor: ServerName): number[] {
+  const out: number[] = [];
   for (const app of samples.filter((s) => s.route === route && s.server === 'app')) {
     const other = samples.find((s) => s.route === route && s.server === floor && s.round === app.round);
-    if (other) ratios.push(app.rps / other.rps);
+    if (other) out.push(app.rps / other.rps);
   }
-  return ratios.length ? `${median(ratios).toFixed(2)}× (${ratios.map((r) => r.toFixed(2)).join(', ')})` : '–';
+  return out;
+}
+
+const ratio = (r: number[]) => (r.length ? `${median(r).toFixed(2)}× (${r.map((x) => x.toFixed(2)).join(', ')})` : '–');
+
+/** Issue 16's HTTP targets: GET at least 0.6× the bare route of the same framework; p99 under 20 ms on SQLite. */
+function targets(input: HttpReportInput): string[] {
+  const get = ratios(input.samples, 'get', 'nest');
+  const app = input.samples.filter((s) => s.route === 'get' && s.server === 'app');
+  if (!app.length) return [];
+  const lines = [];
+  if (get.length) lines.push(`- Target: GET ≥ 0.6× the bare Nest route: ${median(get).toFixed(2)}×, ${median(get) >= 0.6 ? 'met' : '**not met**'}.`);
+  if (input.dialect === 'sqlite' && input.connections === 16) {
+    const p99 = median(app.map((s) => s.p99));
+    lines.push(`- Target: GET p99 under 20 ms at 16 connections on SQLite: ${ms(p99)} ms, ${p99 < 20 ? 'met' : '**not met**'}.`);
+  }
+  return lines;
 }
 
 export function renderHttpReport(input: HttpReportInput): string {
@@ -65,7 +81,9 @@ export function renderHttpReport(input: HttpReportInput): string {
         `| ${SERVER_TITLES[server]} | ${fmt(median(rps))} (${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))}) | ${ms(median(cell.map((s) => s.p50)))} | ${ms(median(cell.map((s) => s.p99)))} | ${cell.map((s) => s.requests).join(', ')} |`,
       );
     }
-    lines.push('', `- app / bare Nest: ${ratio(samples, route, 'nest')}; app / node:http: ${ratio(samples, route, 'node')} (median of per-round ratios, then each round's).`, '');
+    lines.push('', `- app / bare Nest: ${ratio(ratios(samples, route, 'nest'))}; app / node:http: ${ratio(ratios(samples, route, 'node'))} (median of per-round ratios, then each round's).`);
+    if (route === 'get') lines.push(...targets(input));
+    lines.push('');
   }
   lines.push('## What runs', '');
   lines.push(
@@ -76,7 +94,7 @@ export function renderHttpReport(input: HttpReportInput): string {
     '- **bare Nest**: a Nest module with one controller on the same Express adapter (@nestjs/platform-express), the same two paths, returning a constant contract-shaped object; no guard, no middleware, no database (the framework floor).',
     `- **node:http**: node:http and the driver (${input.dialect === 'sqlite' ? 'better-sqlite3 through src/db/better-sqlite3.ts, the same pragmas as the app' : 'pg.Pool'}): GET is one prepared SELECT by id; a transition is one \`UPDATE … WHERE id AND version AND status IN (allowed sources) RETURNING\`. No token verification (the driver floor).`,
     '- GET asks for a random seeded contract; transitions walk every contract draft → active → disputed → completed in passes over a shuffled order, with `If-Match` of the version it must have (a cell ends early if it uses them all).',
-    '- Load: autocannon (programmatic) in the parent process; each server in its own child process, only one under load at a time. Latency: each response\'s time as autocannon measures it (request written to answer read), in fractional ms; percentiles over all responses of the cell.',
+    '- Load: autocannon (programmatic) in the parent process; each server in its own child process, only one under load at a time; at the floors\' rates the one load-generator thread may be what limits them, so their requests/s are lower bounds (and the app\'s ratios to them upper bounds). Latency: each response\'s time as autocannon measures it (request written to answer read), in fractional ms; percentiles over all responses of the cell.',
     '',
     '## Machine',
     '',
