@@ -1,0 +1,168 @@
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { projectRoot } from '../../src/config/paths';
+import { generate, sizes } from '../data';
+import { environment } from '../report';
+import { type BenchDatabase, postgresDatabase, sqliteDatabase, subjectOf } from './database';
+import { type CellResult, type RouteName, type Workload, checkSameAnswers, runCell } from './load';
+import { type Sample, renderHttpReport } from './report';
+import { type RunningServer, type ServerName, startServer } from './servers';
+
+/**
+ * `npm run bench:http`: requests/s and p50/p99 latency of the app over loopback HTTP, beside a bare Nest route
+ * on the same adapter and a bare node:http server on the driver, in interleaved rounds. Writes
+ * bench/HTTP-RESULTS.md.
+ *
+ * Env: BENCH_HTTP_CONNECTIONS (16), BENCH_HTTP_SECONDS (5 per cell), BENCH_HTTP_ROUNDS (3),
+ * BENCH_HTTP_WARMUP_SECONDS (1 per cell, untimed), BENCH_HTTP_SCALE (3: contracts = 10,000 × scale),
+ * BENCH_HTTP_ROUTES (get,transition), BENCH_HTTP_SERVERS (app,nest,node; the ratios need all three), BENCH_HTTP_DIALECT (sqlite, or postgresql when DATABASE_URL is set;
+ * the run creates and drops its own database on that server), BENCH_HTTP_OUT (report path),
+ * BENCH_HTTP_PROFILE=1 (the app runs under --cpu-prof; its profile's top self-time functions are printed).
+ */
+const SERVERS = ['app', 'nest', 'node'] as const satisfies readonly ServerName[];
+
+function intEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function listEnv<T extends string>(name: string, allowed: readonly T[]): T[] {
+  const raw = process.env[name]?.trim();
+  if (!raw) return [...allowed];
+  const list = raw.split(',').map((s) => s.trim()) as T[];
+  const bad = list.filter((x) => !allowed.includes(x));
+  if (bad.length || !list.length) throw new Error(`${name} must be a comma-separated list of ${allowed.join(', ')}`);
+  return list;
+}
+
+function dialectFromEnv(): 'sqlite' | 'postgresql' {
+  const raw = process.env.BENCH_HTTP_DIALECT?.trim();
+  if (!raw) return process.env.DATABASE_URL?.trim() ? 'postgresql' : 'sqlite';
+  if (raw !== 'sqlite' && raw !== 'postgresql') throw new Error('BENCH_HTTP_DIALECT must be sqlite or postgresql');
+  return raw;
+}
+
+function version(pkg: string): string {
+  try {
+    return require(`${pkg}/package.json`).version;
+  } catch {
+    return '?';
+  }
+}
+
+const log = (line: string): void => void process.stderr.write(`[bench:http] ${line}\n`);
+
+async function mintTokens(users: Array<{ id: string }>, secret: string, issuer: string, audience: string): Promise<Map<string, string>> {
+  const key = new TextEncoder().encode(secret);
+  const tokens = new Map<string, string>();
+  for (const user of users) {
+    const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(subjectOf(user.id)).setIssuer(issuer).setAudience(audience);
+    tokens.set(user.id, await jwt.setIssuedAt().setExpirationTime('2h').sign(key));
+  }
+  return tokens;
+}
+
+/** Top self-time functions of the app's profile, through bench/profile-top (compiled or TypeScript, like this file). */
+function printProfile(dir: string): void {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (!files.length) return log(`no .cpuprofile in ${dir}`);
+  const ts = __filename.endsWith('.ts');
+  const script = join(__dirname, '..', `profile-top${ts ? '.ts' : '.js'}`);
+  for (const file of files) {
+    log(`app server profile: ${join(dir, file)}`);
+    const args = [...(ts ? ['-r', 'ts-node/register/transpile-only'] : []), script, join(dir, file), '25', '--busy'];
+    process.stdout.write(execFileSync(process.execPath, args, { encoding: 'utf8' }));
+  }
+}
+
+async function main(): Promise<void> {
+  const connections = intEnv('BENCH_HTTP_CONNECTIONS', 16, 1, 1024);
+  const seconds = intEnv('BENCH_HTTP_SECONDS', 5, 1, 600);
+  const rounds = intEnv('BENCH_HTTP_ROUNDS', 3, 1, 100);
+  const warmupSeconds = intEnv('BENCH_HTTP_WARMUP_SECONDS', 1, 0, 600);
+  const scale = intEnv('BENCH_HTTP_SCALE', 3, 1, 100);
+  const routes = listEnv<RouteName>('BENCH_HTTP_ROUTES', ['get', 'transition']);
+  const names = listEnv<ServerName>('BENCH_HTTP_SERVERS', SERVERS);
+  const dialect = dialectFromEnv();
+  const profile = process.env.BENCH_HTTP_PROFILE === '1';
+  const out = process.env.BENCH_HTTP_OUT ?? join(projectRoot, 'bench', 'HTTP-RESULTS.md');
+  const started = Date.now();
+  const env = await environment();
+  Object.assign(env.versions, { '@nestjs/core': version('@nestjs/core'), express: version('express'), autocannon: version('autocannon') });
+  log(`${dialect}, ${names.join('+')}, ${connections} connections, ${rounds} rounds × ${seconds} s per cell, routes ${routes.join('+')}; load ${env.loadBefore}`);
+
+  const data = generate(sizes(scale));
+  const db: BenchDatabase = dialect === 'postgresql' ? await postgresDatabase(data, 10) : await sqliteDatabase(data);
+  const servers: RunningServer[] = [];
+  const profileDir = profile ? mkdtempSync(join(tmpdir(), 'contractdesk-bench-http-prof-')) : undefined;
+  const samples: Sample[] = [];
+  try {
+    const secret = randomBytes(32).toString('hex');
+    const auth = { AUTH_JWT_SECRET: secret, AUTH_ISSUER: 'contractdesk-bench', AUTH_AUDIENCE: 'contractdesk-bench' };
+    const work: Workload = { data, tokens: await mintTokens(data.users, secret, auth.AUTH_ISSUER, auth.AUTH_AUDIENCE) };
+    const serverEnv = { ...db.env, ...auth, NODE_ENV: 'production', THROTTLE_WRITES: '0', MIGRATE_ON_START: 'false' };
+    for (const name of names) {
+      const execArgv = name === 'app' && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      servers.push(await startServer(name, { env: serverEnv }, execArgv));
+      log(`${name} listening at ${servers[servers.length - 1].url} (pid ${servers[servers.length - 1].pid})`);
+    }
+    const [app, node] = (['app', 'node'] as const).map((name) => servers.find((s) => s.name === name));
+    if (app && node) await checkSameAnswers(work, app.url, node.url);
+    let seed = 1;
+    const cell = async (route: RouteName, server: RunningServer, cellSeconds: number): Promise<CellResult> => {
+      if (route === 'transition') await db.resetWrites();
+      return runCell(route, work, { url: server.url, connections, seconds: cellSeconds, checkBodies: server.name !== 'nest' }, seed++);
+    };
+    if (warmupSeconds > 0) {
+      for (const route of routes) for (const server of servers) await cell(route, server, warmupSeconds);
+      log('warm-up done');
+    }
+    for (let round = 1; round <= rounds; round++) {
+      for (const route of routes) {
+        // A rotating order, so no server always runs right after the same other one.
+        const order = servers.map((_, i) => servers[(i + round - 1) % servers.length]);
+        for (const server of order) {
+          const r = await cell(route, server, seconds);
+          samples.push({ round, route, server: server.name, ...r });
+          log(`round ${round} ${route.padEnd(10)} ${server.name.padEnd(4)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} in ${r.seconds} s)`);
+        }
+      }
+    }
+  } finally {
+    for (const server of servers) await server.stop();
+    await db.close();
+  }
+  env.loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
+  if (profileDir) printProfile(profileDir);
+  const report = renderHttpReport({
+    env,
+    samples,
+    routes,
+    servers: names,
+    rounds,
+    connections,
+    seconds,
+    warmupSeconds,
+    contracts: data.contracts.length,
+    users: data.users.length,
+    dialect,
+    dbSettings: db.settings,
+    profiled: profile,
+    wallSeconds: (Date.now() - started) / 1000,
+  });
+  writeFileSync(out, report);
+  log(`report written to ${out}`);
+}
+
+main().catch((error: unknown) => {
+  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});
