@@ -100,7 +100,7 @@ export async function runCell(route: RouteName, work: Workload, options: CellOpt
         // Transitions: never more than the seeded contracts can take (three steps each); a cell that fast ends early.
         ...(route === 'transition' ? { maxOverallRequests: order.length * STEPS.length } : {}),
       },
-      (error: unknown, done) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)),
+      (error: unknown, done) => (error ? reject(error instanceof Error ? error : new Error('autocannon failed')) : resolve(done)),
     );
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
