@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
 import { EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { ContractDeskModule } from '../nest/contractdesk.module';
@@ -12,6 +13,7 @@ import { PushSubscriptionsController } from './controllers/push-subscriptions.co
 import { RolesController } from './controllers/roles.controller';
 import { UserAccessController } from './controllers/user-access.controller';
 import { UsersController } from './controllers/users.controller';
+import { DtoValidationPipe } from './dto/validation-pipe';
 import type { AppSettings } from './settings';
 import { APP_SETTINGS } from './tokens';
 
@@ -28,6 +30,8 @@ export class AppModule {
       controllers: [HealthController, UsersController, UserAccessController, ContractsController, RolesController, PushSubscriptionsController],
       providers: [
         { provide: APP_SETTINGS, useValue: settings },
+        // Every body and query DTO is checked at the edge with the project's error codes.
+        { provide: APP_PIPE, useClass: DtoValidationPipe },
         GracefulShutdown,
         {
           provide: AccessPolicy,
