@@ -1,4 +1,4 @@
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { HttpResponse as Response } from '../http/http-types';
 import { PushSubscriptionService } from '../../services/push-subscription.service';
@@ -56,12 +56,14 @@ export class PushSubscriptionsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a push subscription (the user themself)' })
   @ApiNoContentResponse({ description: 'Removed' })
+  @ApiBody({ type: UnsubscribeDto, required: false })
   @ApiErrors(E.caller, E.body, E.id, E.text, { 400: ENDPOINT_ERRORS, 404: ['PUSH.NOT_FOUND'] })
   async unsubscribe(
     @CallerId() caller: string,
     @Param('id') id: string,
     @Query() query: UnsubscribeQuery,
-    @Body() body: UnsubscribeDto | undefined,
+    // undefined without a body (see RolesController.update for why the type says otherwise)
+    @Body() body: UnsubscribeDto,
   ): Promise<void> {
     this.policy.requireSelf(caller, id, 'manage these push subscriptions');
     await this.push.unsubscribe(id, query.endpoint ?? body?.endpoint);

@@ -1,4 +1,4 @@
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
 import { AccessService } from '../../services/access.service';
 import { AccessPolicy } from '../access-policy';
@@ -61,9 +61,12 @@ export class RolesController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change a role\'s name, description or priority (role administration)' })
   @ApiOkResponse({ type: RoleView, description: 'The role as changed' })
+  @ApiBody({ type: UpdateRoleDto, required: false })
   @ApiErrors(E.caller, E.body, E.id, E.text, E.integer, E.role, { 409: ['ROLE.NAME_TAKEN'] })
-  async update(@CallerId() caller: string, @Param('id') id: string, @Body() sent: UpdateRoleDto | undefined) {
-    const body = sent ?? {};
+  async update(@CallerId() caller: string, @Param('id') id: string, @Body() sent: UpdateRoleDto) {
+    // A request without a body changes nothing; the pipe passes `undefined` through. (A `| undefined` in the
+    // parameter type would hide the DTO from Nest's metadata, and so from validation and the document.)
+    const body: UpdateRoleDto = sent ?? {};
     await this.policy.requireRoleAdmin(caller);
     const role = await retryContention(() =>
       this.access.updateRole(id, { name: body.name, description: body.description, priority: body.priority }),
