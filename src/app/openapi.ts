@@ -1,7 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule, getSchemaPath } from '@nestjs/swagger';
-import type { OperationObject, ResponseObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { ErrorBody } from './dto/views';
+import {
+  DocumentBuilder,
+  type OpenAPIObject,
+  type OperationObject,
+  type ResponseObject,
+  type SchemaObject,
+  SwaggerModule,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { ErrorBody, RESPONSE_SCHEMAS } from './dto/views';
 import { EDGE_ERRORS, ERROR_CODES_EXTENSION, STATUS_TEXT, WRITE_ERRORS, mergeCodes } from './openapi-errors';
 
 /** Where the document and the Swagger UI are served (outside the auth guard: they describe, they do not act). */
@@ -27,6 +34,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER)
     .build();
   const document = describeErrors(SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] }));
+  for (const view of RESPONSE_SCHEMAS) {
+    const schema = document.components?.schemas?.[view.name] as SchemaObject | undefined;
+    if (schema) schema.additionalProperties = false;
+  }
   return withJsonSchemaNulls(document);
 }
 

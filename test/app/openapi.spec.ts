@@ -109,6 +109,8 @@ describe('contract check of e2e responses (test/app/contract.ts)', () => {
   it('fails a body that breaks its schema, also an error body with a code its response does not list', async () => {
     expect(checker.problems(answer(200, { status: 'fine' })).join()).to.match(/body\/status must be equal to one of the allowed values/);
     expect(checker.problems(answer(500, { code: 'DB.UNAVAILABLE', message: 'x' })).join()).to.match(/body\/code must be equal to one of the allowed values/);
+    // Response shapes are closed: a field a presenter leaks by accident is a contract break.
+    expect(checker.problems(answer(200, { status: 'ok', secret: 'x' })).join()).to.match(/must NOT have additional properties/);
     next = { status: 200, body: '{"state":"ok"}' };
     await expectRejected(request(base, 'GET', '/health'), /must have required property 'status'/);
   });

@@ -22,12 +22,11 @@ import { ContractList, ContractView } from '../dto/views';
 import { ApiErrors, E } from '../openapi-errors';
 import { presentContract } from '../presenters';
 
-/**
- * Contracts. Every response carrying one contract sets `ETag: "<version>"`, so a client can send it back
- * as `If-Match` on its next change; a stale version is 409 CONTRACT.VERSION_CONFLICT, nothing is overwritten.
- */
 const ETAG = {
-  ETag: { description: 'The contract\'s version as an entity tag, e.g. `"3"`: send it back as If-Match', schema: { type: 'string', pattern: '^"[0-9]+"$' } },
+  ETag: {
+    description: 'The contract\'s version as an entity tag, e.g. `"3"`: send it back as If-Match',
+    schema: { type: 'string', pattern: '^"[0-9]+"$' },
+  },
 };
 const IF_MATCH = ApiHeader({
   name: 'If-Match',
@@ -38,6 +37,10 @@ const IF_MATCH = ApiHeader({
 /** What every party-only change of one contract can answer. */
 const CHANGE_ERRORS = [E.caller, E.body, E.id, E.version, E.contract] as const;
 
+/**
+ * Contracts. Every response carrying one contract sets `ETag: "<version>"`, so a client can send it back
+ * as `If-Match` on its next change; a stale version is 409 CONTRACT.VERSION_CONFLICT, nothing is overwritten.
+ */
 @ApiTags('contracts')
 @Controller('contracts')
 export class ContractsController {

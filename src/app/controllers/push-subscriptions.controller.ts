@@ -9,9 +9,17 @@ import { PushSubscriptionList, PushSubscriptionView } from '../dto/views';
 import { ApiErrors, E } from '../openapi-errors';
 import { presentPushSubscription } from '../presenters';
 
+// What src/domain/push-endpoint.ts can say about an endpoint (beyond the text checks).
+const ENDPOINT_ERRORS = [
+  'PUSH.ENDPOINT_TOO_LONG',
+  'PUSH.ENDPOINT_MALFORMED',
+  'PUSH.ENDPOINT_NOT_HTTPS',
+  'PUSH.ENDPOINT_USERINFO',
+  'PUSH.ENDPOINT_PORT',
+  'PUSH.ENDPOINT_IP_LITERAL',
+  'PUSH.ENDPOINT_HOST_NOT_ALLOWED',
+];
 
-// What src/domain/push-endpoint.ts can say about an endpoint.
-const ENDPOINT_ERRORS = ['PUSH.ENDPOINT_TOO_LONG', 'PUSH.ENDPOINT_MALFORMED', 'PUSH.ENDPOINT_NOT_HTTPS', 'PUSH.ENDPOINT_USERINFO', 'PUSH.ENDPOINT_PORT', 'PUSH.ENDPOINT_IP_LITERAL', 'PUSH.ENDPOINT_HOST_NOT_ALLOWED'];
 /** A user's Web Push subscriptions; only the user themself manages or sees them. */
 @ApiTags('push')
 @Controller('users/:id/push-subscriptions')

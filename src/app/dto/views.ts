@@ -90,3 +90,24 @@ export class ErrorBody {
   @ApiProperty() message!: string;
   @ApiPropertyOptional({ description: 'The request field at fault (validation errors)' }) field?: string;
 }
+
+/**
+ * Every response shape is closed (`additionalProperties: false`): a field a presenter starts to emit by accident
+ * (a secret, an internal column) fails the contract tests instead of reaching clients unnoticed.
+ */
+export const RESPONSE_SCHEMAS = [
+  UserView,
+  UserList,
+  ContractView,
+  ContractList,
+  RoleView,
+  RoleList,
+  PermissionList,
+  PermissionCheck,
+  PushSubscriptionView,
+  PushSubscriptionList,
+  HealthView,
+  ReplicaView,
+  ReadyView,
+  ErrorBody,
+] as const;
