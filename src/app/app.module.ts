@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
 import { ContractDeskModule } from '../nest/contractdesk.module';
 import { AccessService } from '../services/access.service';
 import { AccessPolicy } from './access-policy';
@@ -9,6 +10,7 @@ import { PushSubscriptionsController } from './controllers/push-subscriptions.co
 import { RolesController } from './controllers/roles.controller';
 import { UserAccessController } from './controllers/user-access.controller';
 import { UsersController } from './controllers/users.controller';
+import { DtoValidationPipe } from './dto/validation-pipe';
 import type { AppSettings } from './settings';
 import { APP_SETTINGS } from './tokens';
 
@@ -25,6 +27,8 @@ export class AppModule {
       controllers: [HealthController, UsersController, UserAccessController, ContractsController, RolesController, PushSubscriptionsController],
       providers: [
         { provide: APP_SETTINGS, useValue: settings },
+        // Every body and query DTO is checked at the edge with the project's error codes.
+        { provide: APP_PIPE, useClass: DtoValidationPipe },
         GracefulShutdown,
         {
           provide: AccessPolicy,

@@ -1,9 +1,21 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import {
+  DocumentBuilder,
+  type OpenAPIObject,
+  type OperationObject,
+  type ResponseObject,
+  type SchemaObject,
+  SwaggerModule,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { ErrorBody, RESPONSE_SCHEMAS } from './dto/views';
+import { EDGE_ERRORS, ERROR_CODES_EXTENSION, STATUS_TEXT, WRITE_ERRORS, mergeCodes } from './openapi-errors';
 
 /** Where the document and the Swagger UI are served (outside the auth guard: they describe, they do not act). */
 export const OPENAPI_JSON_PATH = '/openapi.json';
 export const SWAGGER_UI_PATH = '/docs';
+
+export const BEARER = 'bearer';
 
 /**
  * The OpenAPI 3.1 document, generated from the controllers and DTOs (never hand-kept): `npm run openapi`
@@ -13,11 +25,81 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle('ContractDesk')
-    .setDescription('Freelance contracts: users, contracts with optimistic versions, roles, Web Push endpoints.')
+    .setDescription(
+      'Freelance contracts: users, contracts with optimistic versions, roles, Web Push endpoints. ' +
+        'Every error is an ErrorBody with a stable `code`; each response lists the codes it can carry. ' +
+        'A bearer token is verified on every route it is sent to (an invalid one is 401 everywhere).',
+    )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER)
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = describeErrors(SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] }));
+  for (const view of RESPONSE_SCHEMAS) {
+    const schema = document.components?.schemas?.[view.name] as SchemaObject | undefined;
+    if (schema) schema.additionalProperties = false;
+  }
+  return withJsonSchemaNulls(document);
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
+const HEADERS_BY_STATUS: Record<string, ResponseObject['headers']> = {
+  401: { 'WWW-Authenticate': { description: 'Always `Bearer`', schema: { type: 'string' } } },
+  429: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'string', pattern: '^[0-9]+$' } } },
+  503: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'string', pattern: '^[0-9]+$' } } },
+};
+
+/**
+ * Replaces each operation's declared error codes (ApiErrors) with responses, adds the answers of the edge
+ * every route shares, and derives the security requirement: a route that can answer AUTH.REQUIRED needs a
+ * token; on every other route a token is optional (and still verified when sent).
+ */
+function describeErrors(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method] as (OperationObject & Record<string, unknown>) | undefined;
+      if (!operation) continue;
+      const declared = (operation[ERROR_CODES_EXTENSION] ?? {}) as Record<string, string[]>;
+      delete operation[ERROR_CODES_EXTENSION];
+      const codes = mergeCodes([declared, EDGE_ERRORS, method === 'get' ? {} : WRITE_ERRORS]);
+      for (const status of Object.keys(codes)) {
+        operation.responses[status] = withError(operation.responses[status] as ResponseObject | undefined, status, [...codes[status]].sort());
+      }
+      operation.security = codes[401]?.includes('AUTH.REQUIRED') ? [{ [BEARER]: [] }] : [{}, { [BEARER]: [] }];
+    }
+  }
+  return document;
+}
+
+/** @nestjs/swagger writes 3.0's `nullable: true`; 3.1 schemas are JSON Schema, where null is a type. */
+function withJsonSchemaNulls<T>(value: T): T {
+  if (Array.isArray(value)) value.forEach(withJsonSchemaNulls);
+  else if (value && typeof value === 'object') {
+    const schema = value as Record<string, unknown>;
+    if (schema.nullable === true && typeof schema.type === 'string') {
+      schema.type = [schema.type, 'null'];
+      delete schema.nullable;
+    }
+    Object.values(schema).forEach(withJsonSchemaNulls);
+  }
+  return value;
+}
+
+function withError(existing: ResponseObject | undefined, status: string, codes: string[]): ResponseObject {
+  const schema: SchemaObject = {
+    allOf: [{ $ref: getSchemaPath(ErrorBody) }, { type: 'object', properties: { code: { type: 'string', enum: codes } } }],
+  };
+  const description = `${STATUS_TEXT[status] ?? 'Error'}: ${codes.join(', ')}`;
+  const headers = HEADERS_BY_STATUS[status];
+  if (!existing) return { description, ...(headers ? { headers } : {}), content: { 'application/json': { schema } } };
+  // A route that answers this status with its own body too (GET /ready's 503): either shape.
+  const own = existing.content?.['application/json']?.schema;
+  return {
+    ...existing,
+    description: `${existing.description}; or ${description}`,
+    headers: { ...headers, ...existing.headers },
+    content: { 'application/json': { schema: own ? { oneOf: [own, schema] } : schema } },
+  };
 }
 
 /** Serves the document at /openapi.json and Swagger UI at /docs. */

@@ -19,6 +19,7 @@ export const LIMITS = {
   priorityMin: -1_000_000,
   priorityMax: 1_000_000,
   listLimitMax: 100,
+  amountRevisionsMax: 100,
 } as const;
 
 export const MAX_STROOPS = (1n << 63n) - 1n;
@@ -27,7 +28,7 @@ export const MAX_STROOPS = (1n << 63n) - 1n;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // Multi-line fields may keep newlines and tabs, nothing else.
 const CONTROL_EXCEPT_NEWLINE_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const USERNAME_PATTERN = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
 // Deliberately simple: one @, no spaces, a dot in the domain, labels of letters/digits/hyphens.
 const EMAIL = /^[^\s@"(),:;<>[\\\]]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -79,7 +80,7 @@ export function authSubject(value: unknown): string {
 
 /** A well-formed UUID, lower-cased so both databases compare it the same way. */
 export function uuid(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !UUID.test(value)) {
+  if (typeof value !== 'string' || !UUID_PATTERN.test(value)) {
     fail('VALIDATION.INVALID_UUID', field, `${field} must be a UUID`);
   }
   return value.toLowerCase();

@@ -94,8 +94,8 @@ export class ContractService {
    * updates are off, see createConfig), so one stale version fails the whole change and nothing is written.
    */
   async reviseAmounts(changes: unknown): Promise<Contract[]> {
-    if (!Array.isArray(changes) || changes.length === 0 || changes.length > 100) {
-      throw new ValidationError('VALIDATION.INVALID_VALUE', 'changes', 'changes must be a list of 1 to 100 amount revisions');
+    if (!Array.isArray(changes) || changes.length === 0 || changes.length > validate.LIMITS.amountRevisionsMax) {
+      throw new ValidationError('VALIDATION.INVALID_VALUE', 'changes', `changes must be a list of 1 to ${validate.LIMITS.amountRevisionsMax} amount revisions`);
     }
     // Array.from visits holes (map skips them), so a sparse list fails validation instead of reaching SQL.
     const parsed = Array.from(changes, (c: Record<string, unknown> | undefined, i) => ({

@@ -79,7 +79,9 @@ describeEachDialect(
               .replace(/:role/g, role.body.id)
               .replace(/:garbage/g, garbage);
             for (const body of method === 'GET' ? [{}] : BODIES) {
-              const res = await app().request(method, path, { as: client.id, ...body });
+              // fetch resolves a `..` segment, so that request lands on another route, often one the OpenAPI
+              // document rightly does not have (PUT /roles/{id}): it is checked for 4xx below, not against the document.
+              const res = await app().request(method, path, { as: client.id, ...body, ...(garbage === '..' ? { contract: false } : {}) });
               checked++;
               const shapeOk = res.status === 204 || (res.body && typeof res.body.code === 'string' && typeof res.body.message === 'string');
               if (res.status >= 500 || (res.status >= 400 && !shapeOk)) {

@@ -207,7 +207,7 @@ describeEachDialect(
           expect(disagree.body.code).to.equal('VALIDATION.VERSION_MISMATCH');
           const badStatus = await app().request('POST', path, { as: client.id, body: { to: 'paid', expectedVersion: 2 } });
           expect(badStatus.status).to.equal(400);
-          expect(badStatus.body.field).to.equal('status');
+          expect(badStatus.body.field).to.equal('to');
 
           const done = await app().request('POST', path, { as: client.id, body: { to: 'completed', expectedVersion: 2 } });
           expect(done.status).to.equal(200);

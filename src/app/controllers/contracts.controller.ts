@@ -1,21 +1,47 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from '../http/http-types';
 import type { Contract } from '../../entities/contract.entity';
-import { ValidationError } from '../../errors/domain-error';
 import { ContractService } from '../../services/contract.service';
 import { AccessPolicy, CONTRACTS_READ } from '../access-policy';
 import { forbidden } from '../http/auth-errors';
 import { CallerId } from '../http/caller';
 import { retryContention } from '../http/retry';
-import { etag, expectedVersion, objectBody, queryInt, queryString } from '../http/request-values';
+import { etag, expectedVersion, queryInt } from '../http/request-values';
+import { LIMITS } from '../../domain/validation';
+import { ValidationError } from '../../errors/domain-error';
+import {
+  AmountRevisionsDto,
+  CreateContractDto,
+  ListContractsQuery,
+  RenameContractDto,
+  ReviseAmountDto,
+  TransitionDto,
+} from '../dto/requests';
+import { ContractList, ContractView } from '../dto/views';
+import { ApiErrors, E } from '../openapi-errors';
 import { presentContract } from '../presenters';
+
+const ETAG = {
+  ETag: {
+    description: 'The contract\'s version as an entity tag, e.g. `"3"`: send it back as If-Match',
+    schema: { type: 'string', pattern: '^"[0-9]+"$' },
+  },
+};
+const IF_MATCH = ApiHeader({
+  name: 'If-Match',
+  required: false,
+  description: 'The version the change is based on (`"3"`, `3` or `W/"3"`), instead of `expectedVersion` in the body',
+  schema: { type: 'string' },
+});
+/** What every party-only change of one contract can answer. */
+const CHANGE_ERRORS = [E.caller, E.body, E.id, E.version, E.contract] as const;
 
 /**
  * Contracts. Every response carrying one contract sets `ETag: "<version>"`, so a client can send it back
  * as `If-Match` on its next change; a stale version is 409 CONTRACT.VERSION_CONFLICT, nothing is overwritten.
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
+@ApiTags('contracts')
 @Controller('contracts')
 export class ContractsController {
   constructor(
@@ -25,14 +51,14 @@ export class ContractsController {
 
   /** The caller must be one of the two parties they name. */
   @Post()
-  async create(@CallerId() caller: string, @Body() raw: unknown, @Res({ passthrough: true }) res: Response) {
-    const body = objectBody(raw);
-    const named = [body.clientId, body.freelancerId].map((v) => (typeof v === 'string' ? v.toLowerCase() : v));
-    if (!named.includes(caller)) {
-      // Validate first so a malformed id is a 400, not a misleading 403.
-      for (const field of ['clientId', 'freelancerId'] as const) {
-        if (typeof body[field] !== 'string') throw new ValidationError('VALIDATION.INVALID_UUID', field, `${field} must be a UUID`);
-      }
+  @ApiOperation({ summary: 'Create a draft contract between the caller and another user' })
+  @ApiCreatedResponse({ type: ContractView, headers: ETAG, description: 'The new contract (version 1)' })
+  @ApiErrors(E.caller, E.body, E.text, E.id, E.amount, E.user, {
+    422: ['CONTRACT.SAME_PARTY', 'CONTRACT.CLIENT_ROLE', 'CONTRACT.FREELANCER_ROLE'],
+  })
+  async create(@CallerId() caller: string, @Body() body: CreateContractDto, @Res({ passthrough: true }) res: Response) {
+    // The DTO has checked both ids are UUIDs, so a malformed id is a 400 before this (a misleading) 403.
+    if (![body.clientId, body.freelancerId].some((id) => id.toLowerCase() === caller)) {
       throw forbidden('You can only create a contract you are a party to');
     }
     const contract = await retryContention(() =>
@@ -47,15 +73,18 @@ export class ContractsController {
    */
   @Post('amount-revisions')
   @HttpCode(200)
-  async reviseAmounts(@CallerId() caller: string, @Body() raw: unknown) {
-    const changes = objectBody(raw).changes;
-    if (Array.isArray(changes) && changes.length <= 100) {
-      const ids = new Set<string>();
-      for (const change of changes) {
-        const id = (change as { id?: unknown } | undefined)?.id;
-        if (typeof id === 'string' && UUID.test(id)) ids.add(id.toLowerCase());
-      }
-      // Ids that are not UUIDs are left to the service, which refuses the whole request before writing.
+  @ApiOperation({ summary: 'Re-price several draft contracts at once, all or nothing' })
+  @ApiOkResponse({ type: ContractList, description: 'The revised contracts, in the order given' })
+  @ApiErrors(E.caller, E.body, E.id, E.value, E.integer, E.amount, E.contract, {
+    400: ['VALIDATION.TYPE', 'VALIDATION.DUPLICATE'],
+    409: ['CONTRACT.VERSION_CONFLICT'],
+    422: ['CONTRACT.AMOUNT_LOCKED'],
+  })
+  async reviseAmounts(@CallerId() caller: string, @Body() body: AmountRevisionsDto) {
+    const changes = body.changes;
+    // A list over the limit is left to the service, which refuses it before reading anything.
+    if (changes.length <= LIMITS.amountRevisionsMax) {
+      const ids = new Set(changes.map((change) => change.id.toLowerCase()));
       for (const id of ids) this.policy.requireParty(caller, await this.contracts.get(id), 'revise the amount of');
     }
     const revised = await retryContention(() => this.contracts.reviseAmounts(changes));
@@ -64,14 +93,11 @@ export class ContractsController {
 
   /** Exactly one of `clientId` / `freelancerId`; the caller must be that user or hold contracts.read. */
   @Get()
-  async list(
-    @CallerId() caller: string,
-    @Query('clientId') rawClientId?: unknown,
-    @Query('freelancerId') rawFreelancerId?: unknown,
-    @Query('limit') limit?: string,
-  ) {
-    const clientId = queryString('clientId', rawClientId);
-    const freelancerId = queryString('freelancerId', rawFreelancerId);
+  @ApiOperation({ summary: 'A user\'s contracts as client or as freelancer (themself, or with contracts.read)' })
+  @ApiOkResponse({ type: ContractList, description: 'Their contracts' })
+  @ApiErrors(E.caller, E.id, E.list, { 400: ['VALIDATION.REQUIRED', 'VALIDATION.TYPE'] })
+  async list(@CallerId() caller: string, @Query() query: ListContractsQuery) {
+    const { clientId, freelancerId, limit } = query;
     if ((clientId === undefined) === (freelancerId === undefined)) {
       throw new ValidationError('VALIDATION.REQUIRED', 'clientId', 'Filter by exactly one of clientId or freelancerId');
     }
@@ -85,6 +111,9 @@ export class ContractsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One contract (its parties, or with contracts.read)' })
+  @ApiOkResponse({ type: ContractView, headers: ETAG, description: 'The contract' })
+  @ApiErrors(E.caller, E.id, E.contract)
   async get(@CallerId() caller: string, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
     const contract = await this.contracts.get(id);
     await this.policy.requirePartyOrReader(caller, contract);
@@ -94,40 +123,52 @@ export class ContractsController {
   /** `{ to, expectedVersion? }` with the version in the body or in If-Match. */
   @Post(':id/transitions')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Move a contract to another status (a party; the state machine decides)' })
+  @IF_MATCH
+  @ApiOkResponse({ type: ContractView, headers: ETAG, description: 'The contract at its new version' })
+  @ApiErrors(...CHANGE_ERRORS, E.value, { 422: ['CONTRACT.ILLEGAL_TRANSITION'] })
   async transition(
     @CallerId() caller: string,
     @Param('id') id: string,
-    @Body() raw: unknown,
+    @Body() body: TransitionDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.changeAsParty(caller, id, raw, ifMatch, res, 'transition', (body, expectedVersion) =>
+    return this.changeAsParty(caller, id, body, ifMatch, res, 'transition', (body, expectedVersion) =>
       this.contracts.transition(id, { to: body.to, expectedVersion }),
     );
   }
 
   @Put(':id/amount')
+  @ApiOperation({ summary: 'Re-price a draft contract (a party)' })
+  @IF_MATCH
+  @ApiOkResponse({ type: ContractView, headers: ETAG, description: 'The contract at its new version' })
+  @ApiErrors(...CHANGE_ERRORS, E.amount, { 422: ['CONTRACT.AMOUNT_LOCKED'] })
   async reviseAmount(
     @CallerId() caller: string,
     @Param('id') id: string,
-    @Body() raw: unknown,
+    @Body() body: ReviseAmountDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.changeAsParty(caller, id, raw, ifMatch, res, 'revise the amount of', (body, expectedVersion) =>
+    return this.changeAsParty(caller, id, body, ifMatch, res, 'revise the amount of', (body, expectedVersion) =>
       this.contracts.reviseAmount(id, { amount: body.amount, expectedVersion }),
     );
   }
 
   @Put(':id/title')
+  @ApiOperation({ summary: 'Rename a contract (a party)' })
+  @IF_MATCH
+  @ApiOkResponse({ type: ContractView, headers: ETAG, description: 'The contract at its new version' })
+  @ApiErrors(...CHANGE_ERRORS, E.text)
   async rename(
     @CallerId() caller: string,
     @Param('id') id: string,
-    @Body() raw: unknown,
+    @Body() body: RenameContractDto,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.changeAsParty(caller, id, raw, ifMatch, res, 'rename', (body, expectedVersion) =>
+    return this.changeAsParty(caller, id, body, ifMatch, res, 'rename', (body, expectedVersion) =>
       this.contracts.rename(id, { title: body.title, expectedVersion }),
     );
   }
@@ -137,7 +178,7 @@ export class ContractsController {
    * read outside the write transaction cannot go stale in a way that matters; the version check stays atomic
    * inside the service's UPDATE.
    */
-  private async asParty(caller: string, id: string, body: Record<string, unknown>, ifMatch: string | undefined, action: string) {
+  private async asParty(caller: string, id: string, body: { expectedVersion?: unknown }, ifMatch: string | undefined, action: string) {
     const version = expectedVersion(body, ifMatch);
     const current = await this.contracts.get(id);
     this.policy.requireParty(caller, current, action);
@@ -145,16 +186,15 @@ export class ContractsController {
   }
 
   /** A party-only change carrying the caller's version (body `expectedVersion` or `If-Match`). */
-  private async changeAsParty(
+  private async changeAsParty<B extends { expectedVersion?: unknown }>(
     caller: string,
     id: string,
-    raw: unknown,
+    body: B,
     ifMatch: string | undefined,
     res: Response,
     action: string,
-    change: (body: Record<string, unknown>, expectedVersion: unknown) => Promise<Contract>,
+    change: (body: B, expectedVersion: unknown) => Promise<Contract>,
   ) {
-    const body = objectBody(raw);
     const version = await this.asParty(caller, id, body, ifMatch, action);
     const contract = await retryContention(() => change(body, version));
     return this.reply(res, contract);

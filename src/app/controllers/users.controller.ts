@@ -1,12 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { UserService } from '../../services/user.service';
 import { AccessPolicy, USERS_MANAGE } from '../access-policy';
 import { ConflictError } from '../../errors/domain-error';
+import { ListUsersQuery, RegisterUserDto } from '../dto/requests';
+import { UserList, UserView } from '../dto/views';
 import { CallerId, CallerSubject, OptionalCallerId, type RequestIdentity } from '../http/caller';
 import { retryContention } from '../http/retry';
-import { objectBody, queryInt } from '../http/request-values';
+import { queryInt } from '../http/request-values';
+import { ApiErrors, E } from '../openapi-errors';
 import { presentUser } from '../presenters';
 
+@ApiTags('users')
 @Controller('users')
 export class UsersController {
   constructor(
@@ -19,8 +24,13 @@ export class UsersController {
    * USER.SUBJECT_TAKEN (here, or from the unique index when two registrations race).
    */
   @Post()
-  async register(@CallerSubject() identity: RequestIdentity, @Body() raw: unknown) {
-    const body = objectBody(raw);
+  @ApiOperation({ summary: 'Register the token\'s subject as a new user', description: 'Needs a bearer token whose subject has no user yet.' })
+  @ApiCreatedResponse({ type: UserView, description: 'The new user, with their email' })
+  @ApiErrors(E.subject, E.body, E.text, E.value, {
+    400: ['VALIDATION.INVALID_USERNAME', 'VALIDATION.INVALID_EMAIL'],
+    409: ['USER.SUBJECT_TAKEN', 'USER.USERNAME_TAKEN', 'USER.EMAIL_TAKEN'],
+  })
+  async register(@CallerSubject() identity: RequestIdentity, @Body() body: RegisterUserDto) {
     if (identity.userId) throw ConflictError.subjectTaken();
     const user = await retryContention(() =>
       this.users.register({ username: body.username, email: body.email, role: body.role }, identity.subject),
@@ -29,18 +39,27 @@ export class UsersController {
   }
 
   @Get()
-  async list(@OptionalCallerId() caller: string | undefined, @Query('limit') limit?: string, @Query('offset') offset?: string) {
-    const users = await this.users.list({ limit: queryInt(limit), offset: queryInt(offset) });
+  @ApiOperation({ summary: 'List users (emails only for the caller themself)' })
+  @ApiOkResponse({ type: UserList, description: 'A page of users' })
+  @ApiErrors(E.list)
+  async list(@OptionalCallerId() caller: string | undefined, @Query() query: ListUsersQuery) {
+    const users = await this.users.list({ limit: queryInt(query.limit), offset: queryInt(query.offset) });
     return { items: users.map((u) => presentUser(u, caller)) };
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One user (the email only for the user themself)' })
+  @ApiOkResponse({ type: UserView, description: 'The user' })
+  @ApiErrors(E.id, E.user)
   async get(@OptionalCallerId() caller: string | undefined, @Param('id') id: string) {
     return presentUser(await this.users.get(id), caller);
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a user (themself, or with users.manage)' })
+  @ApiNoContentResponse({ description: 'Deleted; every token of that subject stops working' })
+  @ApiErrors(E.caller, E.id, E.user, { 409: ['USER.HAS_CONTRACTS'] })
   async remove(@CallerId() caller: string, @Param('id') id: string): Promise<void> {
     await this.policy.requireSelfOr(caller, id, USERS_MANAGE, 'delete this account');
     await retryContention(() => this.users.delete(id));

@@ -10,22 +10,6 @@ export function queryInt(value: unknown): unknown {
   return value;
 }
 
-/** A single query-string value; repeated parameters (`?a=1&a=2`) arrive as arrays and are refused. */
-export function queryString(field: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new ValidationError('VALIDATION.TYPE', field, `${field} must be given once, as text`);
-  return value;
-}
-
-/** A JSON object body; arrays, strings and `null` are refused here so services always see named fields. */
-export function objectBody(body: unknown): Record<string, unknown> {
-  if (body === undefined) return {};
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ValidationError('REQUEST.BODY_NOT_OBJECT', 'body', 'The request body must be a JSON object');
-  }
-  return body as Record<string, unknown>;
-}
-
 // An entity tag as we issue it ("3"), weak or bare forms tolerated; lists and "*" are not meaningful here.
 const IF_MATCH = /^(?:W\/)?"?(\d{1,10})"?$/;
 
