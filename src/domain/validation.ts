@@ -20,6 +20,8 @@ export const LIMITS = {
   priorityMax: 1_000_000,
   listLimitMax: 100,
   amountRevisionsMax: 100,
+  /** A contract version is a PostgreSQL `integer`; a larger expectedVersion can never match. */
+  versionMax: 2_147_483_647,
 } as const;
 
 export const MAX_STROOPS = (1n << 63n) - 1n;

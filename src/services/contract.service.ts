@@ -100,7 +100,7 @@ export class ContractService {
     // Array.from visits holes (map skips them), so a sparse list fails validation instead of reaching SQL.
     const parsed = Array.from(changes, (c: Record<string, unknown> | undefined, i) => ({
       id: validate.uuid(`changes[${i}].id`, c?.id),
-      expected: validate.integer(`changes[${i}].expectedVersion`, c?.expectedVersion, 1, 2_147_483_647),
+      expected: validate.integer(`changes[${i}].expectedVersion`, c?.expectedVersion, 1, validate.LIMITS.versionMax),
       amount: validate.stroops(`changes[${i}].amount`, c?.amount),
     }));
     if (new Set(parsed.map((c) => c.id)).size !== parsed.length) {
@@ -143,7 +143,7 @@ export class ContractService {
    */
   private async change(id: unknown, expectedVersion: unknown, apply: (contract: Contract) => void): Promise<Contract> {
     const contractId = validate.uuid('id', id);
-    const expected = validate.integer('expectedVersion', expectedVersion, 1, 2_147_483_647);
+    const expected = validate.integer('expectedVersion', expectedVersion, 1, validate.LIMITS.versionMax);
     try {
       return await this.tx.write(async (em) => {
         const contract = await BY_ID.findOne(em, [contractId]);

@@ -20,7 +20,7 @@ const AMOUNT_SCHEMA: ApiPropertyOptions = {
   example: '1000000',
 };
 
-const VERSION_SCHEMA = { type: 'integer', minimum: 1, maximum: 2_147_483_647 } as const;
+const VERSION_SCHEMA = { type: 'integer', minimum: 1, maximum: LIMITS.versionMax } as const;
 
 export class RegisterUserDto {
   @ApiProperty({ minLength: LIMITS.usernameMin, maxLength: LIMITS.usernameMax, example: 'ada' })
