@@ -24,6 +24,17 @@ export interface VersionedChange {
   expectedVersion: unknown;
 }
 
+/**
+ * Runs inside the operation's write transaction on each contract as loaded there, before anything changes:
+ * typically "the caller must be a party". It shares the operation's read (no second SELECT) and decides on the
+ * same row the write is checked against. Throwing refuses the whole operation; nothing is written.
+ */
+export type ContractGuard = (contract: Contract) => void | Promise<void>;
+
+export interface ChangeOptions {
+  guard?: ContractGuard;
+}
+
 export class ContractService {
   private readonly tx: TransactionScope;
 
@@ -73,19 +84,19 @@ export class ContractService {
     return this.listFor('freelancer', validate.uuid('freelancerId', freelancerId), validate.listLimit(limit));
   }
 
-  async transition(id: unknown, change: VersionedChange & { to: unknown }): Promise<Contract> {
+  async transition(id: unknown, change: VersionedChange & { to: unknown }, options: ChangeOptions = {}): Promise<Contract> {
     validate.record('change', change);
-    return this.change(id, change.expectedVersion, (contract) => contract.transitionTo(change.to));
+    return this.change(id, change.expectedVersion, options.guard, (contract) => contract.transitionTo(change.to));
   }
 
-  async reviseAmount(id: unknown, change: VersionedChange & { amount: unknown }): Promise<Contract> {
+  async reviseAmount(id: unknown, change: VersionedChange & { amount: unknown }, options: ChangeOptions = {}): Promise<Contract> {
     validate.record('change', change);
-    return this.change(id, change.expectedVersion, (contract) => contract.reviseAmount(change.amount));
+    return this.change(id, change.expectedVersion, options.guard, (contract) => contract.reviseAmount(change.amount));
   }
 
-  async rename(id: unknown, change: VersionedChange & { title: unknown }): Promise<Contract> {
+  async rename(id: unknown, change: VersionedChange & { title: unknown }, options: ChangeOptions = {}): Promise<Contract> {
     validate.record('change', change);
-    return this.change(id, change.expectedVersion, (contract) => contract.rename(change.title));
+    return this.change(id, change.expectedVersion, options.guard, (contract) => contract.rename(change.title));
   }
 
   /**
@@ -93,7 +104,7 @@ export class ContractService {
    * several Contract rows. Each row still gets its own `update … where id = ? and version = ?` (batched
    * updates are off, see createConfig), so one stale version fails the whole change and nothing is written.
    */
-  async reviseAmounts(changes: unknown): Promise<Contract[]> {
+  async reviseAmounts(changes: unknown, options: ChangeOptions = {}): Promise<Contract[]> {
     if (!Array.isArray(changes) || changes.length === 0 || changes.length > validate.LIMITS.amountRevisionsMax) {
       throw new ValidationError('VALIDATION.INVALID_VALUE', 'changes', `changes must be a list of 1 to ${validate.LIMITS.amountRevisionsMax} amount revisions`);
     }
@@ -112,9 +123,17 @@ export class ContractService {
         // over the same contracts then queue behind each other instead of deadlocking.
         const loaded = await em.find(Contract, { id: { $in: parsed.map((c) => c.id) } }, { orderBy: { id: 'asc' } });
         const byId = new Map(loaded.map((c) => [c.id, c]));
-        const result = parsed.map((change) => {
+        // Every contract found and allowed before any version is compared: a caller who may not touch one
+        // of them learns that, not which versions are current.
+        const contracts: Contract[] = [];
+        for (const change of parsed) {
           const contract = byId.get(change.id);
           if (!contract) throw NotFoundError.contract(change.id);
+          await options.guard?.(contract);
+          contracts.push(contract);
+        }
+        const result = parsed.map((change, i) => {
+          const contract = contracts[i];
           if (contract.version !== change.expected) throw ConflictError.versionConflict(change.id, change.expected, contract.version);
           contract.reviseAmount(change.amount);
           return contract;
@@ -141,13 +160,14 @@ export class ContractService {
    * `update … where id = ? and version = ?`; if another writer committed after our read, zero rows match
    * and MikroORM raises OptimisticLockError, which becomes CONTRACT.VERSION_CONFLICT. Nothing is overwritten.
    */
-  private async change(id: unknown, expectedVersion: unknown, apply: (contract: Contract) => void): Promise<Contract> {
+  private async change(id: unknown, expectedVersion: unknown, guard: ContractGuard | undefined, apply: (contract: Contract) => void): Promise<Contract> {
     const contractId = validate.uuid('id', id);
     const expected = validate.integer('expectedVersion', expectedVersion, 1, validate.LIMITS.versionMax);
     try {
       return await this.tx.write(async (em) => {
         const contract = await BY_ID.findOne(em, [contractId]);
         if (!contract) throw NotFoundError.contract(contractId);
+        await guard?.(contract);
         if (contract.version !== expected) throw ConflictError.versionConflict(contractId, expected, contract.version);
         apply(contract);
         await em.flush();

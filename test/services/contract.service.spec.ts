@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ContractService } from '../../src/services/contract.service';
 import { UserService } from '../../src/services/user.service';
+import { ForbiddenError } from '../../src/errors/domain-error';
 import { Contract } from '../../src/entities/contract.entity';
 import type { User } from '../../src/entities/user.entity';
 import { CONTRACT_STATUSES, ContractStatus, canTransition } from '../../src/domain/contract-status';
@@ -147,5 +148,41 @@ describeEachDialect('ContractService', (db) => {
     );
     expect(await contracts().get(a.id)).to.deep.include({ amount: 10n, version: 2 });
     expect(await contracts().get(b.id)).to.deep.include({ amount: 20n, version: 2 });
+  });
+  describe('a guard (e.g. "the caller must be a party") runs in the write transaction, on the contract loaded there', () => {
+    const refuse = () => {
+      throw new ForbiddenError('AUTH.FORBIDDEN', 'not a party');
+    };
+
+    it('a single change: the guard sees the row the version is checked against; refusing writes nothing, even with a stale version', async () => {
+      const c = await draft('5');
+      const seen: Array<{ id: string; version: number }> = [];
+      const renamed = await contracts().rename(c.id, { title: 'Renamed', expectedVersion: 1 }, { guard: (x) => void seen.push({ id: x.id, version: x.version }) });
+      expect(seen).to.deep.equal([{ id: c.id, version: 1 }]);
+      expect(renamed.version).to.equal(2);
+      // Refused before the version is compared: the caller learns it may not act, not which version is current.
+      await expectDomainError(contracts().transition(c.id, { to: 'active', expectedVersion: 1 }, { guard: refuse }), 'AUTH.FORBIDDEN');
+      await expectDomainError(contracts().reviseAmount(c.id, { amount: '9', expectedVersion: 2 }, { guard: async () => refuse() }), 'AUTH.FORBIDDEN');
+      expect(await contracts().get(c.id)).to.deep.include({ status: 'draft', amount: 5n, version: 2, title: 'Renamed' });
+    });
+
+    it('a batch: every contract is guarded before any version is compared, and one refusal writes none of them', async () => {
+      const a = await draft('1');
+      const b = await draft('2');
+      const guarded: string[] = [];
+      await expectDomainError(
+        contracts().reviseAmounts(
+          [
+            { id: a.id, expectedVersion: 7, amount: '10' },
+            { id: b.id, expectedVersion: 1, amount: '20' },
+          ],
+          { guard: (x) => (guarded.push(x.id), x.id === b.id ? refuse() : undefined) },
+        ),
+        'AUTH.FORBIDDEN',
+      );
+      expect(guarded).to.deep.equal([a.id, b.id]);
+      expect(await contracts().get(a.id)).to.deep.include({ amount: 1n, version: 1 });
+      expect(await contracts().get(b.id)).to.deep.include({ amount: 2n, version: 1 });
+    });
   });
 });

@@ -58,6 +58,17 @@ describeEachDialect(
       for (const line of logged) expect(line).not.to.include("'undefined'");
     });
 
+    it('a guarded change (the HTTP party check) adds no statement: the guard decides on the one SELECT the write uses', async () => {
+      const contract = await makeContract(orm.em.fork() as EntityManager);
+      logged.length = 0;
+      let guarded = 0;
+      await new ContractService(orm.em.fork() as EntityManager).transition(contract.id, { to: 'active', expectedVersion: 1 }, { guard: () => void guarded++ });
+      expect(guarded).to.equal(1);
+      const sent = logged.map(statement);
+      expect(sent.filter((sql) => sql.startsWith('select')), sent.join('\n')).to.have.length(1);
+      expect(sent, sent.join('\n')).to.have.length(4);
+    });
+
     it('a batch revision updates its rows in id order, whatever order the caller listed and the table stores them in', async () => {
       const made = [];
       for (let i = 0; i < 6; i++) made.push(await makeContract(orm.em.fork() as EntityManager));

@@ -2,13 +2,12 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Que
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HttpResponse as Response } from '../http/http-types';
 import type { Contract } from '../../entities/contract.entity';
-import { ContractService } from '../../services/contract.service';
+import { type ContractGuard, ContractService } from '../../services/contract.service';
 import { AccessPolicy, CONTRACTS_READ } from '../access-policy';
 import { forbidden } from '../http/auth-errors';
 import { CallerId } from '../http/caller';
 import { retryContention } from '../http/retry';
 import { etag, expectedVersion, queryInt } from '../http/request-values';
-import { LIMITS } from '../../domain/validation';
 import { ValidationError } from '../../errors/domain-error';
 import {
   AmountRevisionsDto,
@@ -81,13 +80,9 @@ export class ContractsController {
     422: ['CONTRACT.AMOUNT_LOCKED'],
   })
   async reviseAmounts(@CallerId() caller: string, @Body() body: AmountRevisionsDto) {
-    const changes = body.changes;
-    // A list over the limit is left to the service, which refuses it before reading anything.
-    if (changes.length <= LIMITS.amountRevisionsMax) {
-      const ids = new Set(changes.map((change) => change.id.toLowerCase()));
-      for (const id of ids) this.policy.requireParty(caller, await this.contracts.get(id), 'revise the amount of');
-    }
-    const revised = await retryContention(() => this.contracts.reviseAmounts(changes));
+    // The party check runs on each contract as the service's transaction loads it: one read per batch.
+    const guard = this.partyOnly(caller, 'revise the amount of');
+    const revised = await retryContention(() => this.contracts.reviseAmounts(body.changes, { guard }));
     return { items: revised.map(presentContract) };
   }
 
@@ -134,8 +129,8 @@ export class ContractsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.changeAsParty(caller, id, body, ifMatch, res, 'transition', (body, expectedVersion) =>
-      this.contracts.transition(id, { to: body.to, expectedVersion }),
+    return this.changeAsParty(caller, body, ifMatch, res, 'transition', (body, expectedVersion, guard) =>
+      this.contracts.transition(id, { to: body.to, expectedVersion }, { guard }),
     );
   }
 
@@ -151,8 +146,8 @@ export class ContractsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.changeAsParty(caller, id, body, ifMatch, res, 'revise the amount of', (body, expectedVersion) =>
-      this.contracts.reviseAmount(id, { amount: body.amount, expectedVersion }),
+    return this.changeAsParty(caller, body, ifMatch, res, 'revise the amount of', (body, expectedVersion, guard) =>
+      this.contracts.reviseAmount(id, { amount: body.amount, expectedVersion }, { guard }),
     );
   }
 
@@ -168,35 +163,31 @@ export class ContractsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return this.changeAsParty(caller, id, body, ifMatch, res, 'rename', (body, expectedVersion) =>
-      this.contracts.rename(id, { title: body.title, expectedVersion }),
+    return this.changeAsParty(caller, body, ifMatch, res, 'rename', (body, expectedVersion, guard) =>
+      this.contracts.rename(id, { title: body.title, expectedVersion }, { guard }),
     );
   }
 
-  /**
-   * Checks the caller is a party before changing anything. The parties of a contract never change, so this
-   * read outside the write transaction cannot go stale in a way that matters; the version check stays atomic
-   * inside the service's UPDATE.
-   */
-  private async asParty(caller: string, id: string, body: { expectedVersion?: unknown }, ifMatch: string | undefined, action: string) {
-    const version = expectedVersion(body, ifMatch);
-    const current = await this.contracts.get(id);
-    this.policy.requireParty(caller, current, action);
-    return version;
+  /** Inside the service's write transaction, on the contract as loaded there: the caller must be a party. */
+  private partyOnly(caller: string, action: string): ContractGuard {
+    return (contract) => this.policy.requireParty(caller, contract, action);
   }
 
-  /** A party-only change carrying the caller's version (body `expectedVersion` or `If-Match`). */
+  /**
+   * A party-only change carrying the caller's version (body `expectedVersion` or `If-Match`). The party check
+   * and the change share the service's one read of the contract, inside its transaction.
+   */
   private async changeAsParty<B extends { expectedVersion?: unknown }>(
     caller: string,
-    id: string,
     body: B,
     ifMatch: string | undefined,
     res: Response,
     action: string,
-    change: (body: B, expectedVersion: unknown) => Promise<Contract>,
+    change: (body: B, expectedVersion: unknown, guard: ContractGuard) => Promise<Contract>,
   ) {
-    const version = await this.asParty(caller, id, body, ifMatch, action);
-    const contract = await retryContention(() => change(body, version));
+    const version = expectedVersion(body, ifMatch);
+    const guard = this.partyOnly(caller, action);
+    const contract = await retryContention(() => change(body, version, guard));
     return this.reply(res, contract);
   }
 
