@@ -3,6 +3,7 @@ import { type AnyEntity, type EntityData, EventType, IsolationLevel, type LogCon
 import type { AbstractSqlConnection, AbstractSqlPlatform, Knex } from '@mikro-orm/knex';
 import { TransactionUsageError, UnavailableError } from '../errors/domain-error';
 import type { KnexClient } from './internals';
+import { bindable } from './bound-params';
 
 /**
  * What differs per database under a lean transaction: how it starts on a raw connection, and how one
@@ -19,7 +20,10 @@ export interface RawDialect {
   beginStatements(options: BeginOptions, platform: AbstractSqlPlatform): string[];
   /** Sends them (SQLite: retrying BEGIN IMMEDIATE while another connection holds the write lock). */
   begin(connection: unknown, statements: readonly string[], options: BeginOptions, knexClient: KnexClient): Promise<void>;
-  run(connection: unknown, sql: string): Promise<unknown>;
+  /** One statement; with `params`, bound to its `?` placeholders (see db/bound-params.ts). */
+  run(connection: unknown, sql: string, params?: readonly unknown[]): Promise<unknown>;
+  /** A value as this driver binds it, storing what MikroORM's inlined literal stored; NOT_BINDABLE when unsure. */
+  bindValue(value: unknown, platform: AbstractSqlPlatform): unknown;
   /** One parameterized read (`?` placeholders), rows as objects keyed by column. */
   query(connection: unknown, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
   /** Called when ROLLBACK itself failed: the connection must not go back to the pool as it is. */
@@ -241,10 +245,15 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
         return super.execute<R>(queryOrKnex, params, method, ctx, loggerContext);
       }
       ctx.assertOpen();
-      // The same text MikroORM's own execute sends to knex: onQuery hook, then values inlined by the platform.
       const query = this.config.get('onQuery')(queryOrKnex, params);
-      const formatted = this.getPlatform().formatQuery(query, params);
       const context: LogContext = { query, params, ...loggerContext };
+      const platform = this.getPlatform() as AbstractSqlPlatform;
+      const bound = bindable(query, params, (value) => dialect.bindValue(value, platform));
+      if (bound) {
+        return this.executeQuery(this.logText(query, undefined, loggerContext, params), async () => this.transformRawResult<R>(await dialect.run(ctx.connection, query, bound), method), context);
+      }
+      // What MikroORM's own execute sends to knex: values inlined by the platform.
+      const formatted = platform.formatQuery(query, params);
       return this.executeQuery(this.logText(query, formatted, loggerContext), async () => this.transformRawResult<R>(await dialect.run(ctx.connection, formatted), method), context);
     }
 

@@ -2,6 +2,7 @@ import type { Configuration, ConnectionType } from '@mikro-orm/core';
 import { AbstractSqlDriver } from '@mikro-orm/knex';
 import { PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
+import { bindScalar } from './bound-params';
 import { pickReadConnection, registerReplicas, withReplicaFallback } from './replicas';
 
 interface RawPg {
@@ -20,8 +21,14 @@ const pgRawDialect: RawDialect = {
   async begin(conn: RawPg, statements) {
     for (const statement of statements) await conn.query(statement);
   },
-  run(conn: RawPg, sql) {
-    return conn.query(sql);
+  run(conn: RawPg, sql, params?: readonly unknown[]) {
+    // Unnamed statements, as for reads below: pooler-safe.
+    return params ? conn.query({ text: numbered(sql), values: params as unknown[] }) : conn.query(sql);
+  },
+  bindValue(value, platform) {
+    // As PostgreSqlPlatform inlines them: a Date as its formatDate text (the configured time zone), an int64 as
+    // decimal text, which PostgreSQL reads into the column's type exactly as it read the literal.
+    return bindScalar(value, (v) => (v instanceof Date ? (platform as PostgreSqlPlatform).formatDate(v) : typeof v === 'bigint' ? v.toString() : v));
   },
   async query(conn: RawPg, sql, params) {
     // Unnamed statements: a named one lives on one server connection, which a transaction-pooling PgBouncer

@@ -5,6 +5,7 @@ import { ContractDeskSqlitePlatform } from './sqlite-schema-helper';
 import { knexSqliteTransactionClass } from './internals';
 import { loadBetterSqlite3 } from './better-sqlite3';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
+import { bindScalar } from './bound-params';
 
 /** Per-connection SQLite settings, applied to every raw connection the pool opens. */
 export interface SqlitePragmas {
@@ -70,10 +71,16 @@ const sqliteRawDialect: RawDialect = {
     if (options.readOnly) conn.exec(statement);
     else await beginImmediate(conn, busyTimeoutOf(knexClient), statement);
   },
-  async run(conn: RawSqlite, sql) {
+  async run(conn: RawSqlite, sql, params?: readonly unknown[]) {
     // What knex's better-sqlite3 client does with a raw query: rows for readers, the run result otherwise.
-    const statement = conn.prepare(sql);
-    return statement.reader ? statement.all() : statement.run();
+    // Bound statements repeat (one text per entity and column shape), so they are prepared once.
+    const statement = params ? cachedStatement(conn, sql) : conn.prepare(sql);
+    const values = params ?? [];
+    return statement.reader ? statement.all(...values) : statement.run(...values);
+  },
+  bindValue(value) {
+    // As BaseSqlitePlatform inlines them: a Date as epoch milliseconds, booleans as 1/0 (SQLite's true/false).
+    return bindScalar(value, (v) => (v instanceof Date ? v.getTime() : typeof v === 'boolean' ? (v ? 1 : 0) : v));
   },
   async query(conn: RawSqlite, sql, params) {
     return cachedStatement(conn, sql).all(...params) as Record<string, unknown>[];
@@ -83,20 +90,25 @@ const sqliteRawDialect: RawDialect = {
   },
 };
 
-// Lean reads run the same few statements over and over: prepare each once per connection.
+// Lean reads and bound writes run the same few statements over and over: prepare each once per connection.
+// Bounded, because `in (?, ?, …)` lists make one text per length: past the limit the cache starts over.
+const STATEMENT_CACHE_LIMIT = 500;
 const statementCache = new WeakMap<RawSqlite, Map<string, ReturnType<RawSqlite['prepare']>>>();
 function cachedStatement(conn: RawSqlite, sql: string): ReturnType<RawSqlite['prepare']> {
   let cache = statementCache.get(conn);
   if (!cache) statementCache.set(conn, (cache = new Map<string, ReturnType<RawSqlite['prepare']>>()));
   let statement = cache.get(sql);
-  if (!statement) cache.set(sql, (statement = conn.prepare(sql)));
+  if (!statement) {
+    if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+    cache.set(sql, (statement = conn.prepare(sql)));
+  }
   return statement;
 }
 
 interface RawSqlite {
   pragma(source: string): unknown;
   exec(source: string): unknown;
-  prepare(source: string): { reader: boolean; all(...params: unknown[]): unknown[]; run(): unknown };
+  prepare(source: string): { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
 }
 
 function isBusy(error: unknown): boolean {
