@@ -1,8 +1,9 @@
-import type { Configuration, ConnectionType } from '@mikro-orm/core';
+import type { Configuration, ConnectionType, EntityDictionary, FilterQuery, NativeInsertUpdateOptions, QueryResult, UpsertOptions } from '@mikro-orm/core';
 import { AbstractSqlDriver } from '@mikro-orm/knex';
 import { PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
+import { plannedUpdate } from './planned-update';
 import { pickReadConnection, registerReplicas, withReplicaFallback } from './replicas';
 
 interface RawPg {
@@ -66,6 +67,11 @@ class ContractDeskPostgreSqlConnection extends withLeanTransactions(PostgreSqlCo
 export class ContractDeskPostgreSqlDriver extends AbstractSqlDriver<ContractDeskPostgreSqlConnection, PostgreSqlPlatform> {
   constructor(config: Configuration) {
     super(config, new PostgreSqlPlatform(), ContractDeskPostgreSqlConnection, ['knex', 'pg']);
+  }
+
+  // The Unit of Work's single-row update without a QueryBuilder per call (db/planned-update.ts).
+  override nativeUpdate<T extends object>(entityName: string, where: FilterQuery<T>, data: EntityDictionary<T>, options: NativeInsertUpdateOptions<T> & UpsertOptions<T> = {}): Promise<QueryResult<T>> {
+    return plannedUpdate(this, (p) => this.rethrow(p), entityName, where, data, options) ?? super.nativeUpdate(entityName, where, data, options);
   }
 
   // Replicas: skip one that is down instead of MikroORM's blind random pick (db/replicas.ts).

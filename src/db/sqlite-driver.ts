@@ -1,4 +1,4 @@
-import type { Configuration } from '@mikro-orm/core';
+import type { Configuration, EntityDictionary, FilterQuery, NativeInsertUpdateOptions, QueryResult, UpsertOptions } from '@mikro-orm/core';
 import { BetterSqliteConnection } from '@mikro-orm/better-sqlite';
 import { AbstractSqlDriver, BetterSqliteKnexDialect } from '@mikro-orm/knex';
 import { ContractDeskSqlitePlatform } from './sqlite-schema-helper';
@@ -6,6 +6,7 @@ import { knexSqliteTransactionClass } from './internals';
 import { loadBetterSqlite3 } from './better-sqlite3';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
+import { plannedUpdate } from './planned-update';
 
 /** Per-connection SQLite settings, applied to every raw connection the pool opens. */
 export interface SqlitePragmas {
@@ -166,6 +167,11 @@ class ContractDeskSqliteConnection extends withLeanTransactions(PragmaSqliteConn
 export class ContractDeskSqliteDriver extends AbstractSqlDriver<ContractDeskSqliteConnection, ContractDeskSqlitePlatform> {
   constructor(config: Configuration) {
     super(config, new ContractDeskSqlitePlatform(), ContractDeskSqliteConnection, ['knex', 'better-sqlite3']);
+  }
+
+  // The Unit of Work's single-row update without a QueryBuilder per call (db/planned-update.ts).
+  override nativeUpdate<T extends object>(entityName: string, where: FilterQuery<T>, data: EntityDictionary<T>, options: NativeInsertUpdateOptions<T> & UpsertOptions<T> = {}): Promise<QueryResult<T>> {
+    return plannedUpdate(this, (p) => this.rethrow(p), entityName, where, data, options) ?? super.nativeUpdate(entityName, where, data, options);
   }
 }
 
