@@ -26,6 +26,7 @@ import { readAuthSettings } from '../src/app/auth/auth-settings';
 import { createApp, migrateOnStart } from '../src/app/create-app';
 import { describeBackend, resolveBackend } from '../src/config/backend';
 import { CONTRACT_TRANSITIONS, ContractStatus } from '../src/domain/contract-status';
+import { intEnv } from './int-env';
 
 const CLIENTS = intEnv('LOAD_CLIENTS', 16, 1, 256);
 const SECONDS = intEnv('LOAD_SECONDS', 10, 1, 300);
@@ -83,14 +84,6 @@ class QuietLogger extends ConsoleLogger {
   }
 
   override log(): void {}
-}
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
-  return n;
 }
 
 function pick<T>(list: readonly T[]): T {

@@ -12,6 +12,7 @@ import { type BenchDatabase, postgresDatabase, sqliteDatabase, subjectOf } from 
 import { type CellResult, type RouteName, type Workload, checkSameAnswers, runCell } from './load';
 import { type Sample, renderHttpReport } from './report';
 import { type RunningServer, type ServerName, startServer } from './servers';
+import { intEnv } from '../../scripts/int-env';
 
 /**
  * `npm run bench:http`: requests/s and p50/p99 latency of the app over loopback HTTP, beside a bare Nest route
@@ -25,14 +26,6 @@ import { type RunningServer, type ServerName, startServer } from './servers';
  * BENCH_HTTP_PROFILE=1 (the app runs under --cpu-prof; its profile's top self-time functions are printed).
  */
 const SERVERS = ['app', 'nest', 'node'] as const satisfies readonly ServerName[];
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
-  return n;
-}
 
 function listEnv<T extends string>(name: string, allowed: readonly T[]): T[] {
   const raw = process.env[name]?.trim();
