@@ -105,10 +105,15 @@ export class TypeOrmImpl implements Impl {
 
   async w1(data: Dataset): Promise<void> {
     const { UserEntity, ContractEntity } = this.e;
-    // insert() (one multi-row INSERT per chunk) is TypeORM's bulk path; save() would first SELECT every id.
+    // A multi-row INSERT per chunk through the QueryBuilder is TypeORM's bulk path; save() would first SELECT every
+    // id. updateEntity(false): without it TypeORM re-reads the inserted rows on SQLite (no RETURNING there) with one
+    // `id = ? OR id = ? …` per row, which SQLite refuses past 1,000 terms ("Expression tree is too large").
+    const insert = async (m: EntityManager, target: typeof UserEntity | typeof ContractEntity, rows: object[]) => {
+      await m.createQueryBuilder().insert().into(target).values(rows).updateEntity(false).execute();
+    };
     await this.write(async (m) => {
       const users = data.users.map((u) => m.create(UserEntity, { id: u.id, username: u.username, email: u.email, role: u.role, createdAt: u.createdAt }));
-      for (const part of chunks(users)) await m.insert(UserEntity, part);
+      for (const part of chunks(users)) await insert(m, UserEntity, part);
       const contracts = data.contracts.map((c) =>
         m.create(ContractEntity, {
           id: c.id,
@@ -123,7 +128,7 @@ export class TypeOrmImpl implements Impl {
           updatedAt: c.createdAt,
         }),
       );
-      for (const part of chunks(contracts, INSERT_CHUNK)) await m.insert(ContractEntity, part);
+      for (const part of chunks(contracts, INSERT_CHUNK)) await insert(m, ContractEntity, part);
     });
   }
 
