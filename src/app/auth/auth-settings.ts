@@ -22,6 +22,11 @@ export interface AuthSettings {
   clockToleranceSeconds: number;
   /** JWKS: least time between two fetches of the key set (an unknown `kid` triggers one). */
   jwksCooldownSeconds: number;
+  /**
+   * How long a verified token's result is remembered (never past its `exp`); 0 verifies every request. Bounds how
+   * long a token signed by a key that was since withdrawn from the JWKS keeps being accepted.
+   */
+  tokenCacheSeconds: number;
 }
 
 export const DEV_ISSUER = 'contractdesk-dev';
@@ -38,6 +43,7 @@ export function readAuthSettings(env: Env): AuthSettings {
   const audience = env.AUTH_AUDIENCE?.trim() || undefined;
   const clockToleranceSeconds = seconds('AUTH_CLOCK_TOLERANCE_SECONDS', env.AUTH_CLOCK_TOLERANCE_SECONDS, 30);
   const jwksCooldownSeconds = seconds('AUTH_JWKS_COOLDOWN_SECONDS', env.AUTH_JWKS_COOLDOWN_SECONDS, 30);
+  const tokenCacheSeconds = seconds('AUTH_TOKEN_CACHE_SECONDS', env.AUTH_TOKEN_CACHE_SECONDS, 60);
   if (secret && jwks) {
     throw new ConfigError('CONFIG.INVALID_VALUE', 'Set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
   }
@@ -45,9 +51,9 @@ export function readAuthSettings(env: Env): AuthSettings {
     if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
       throw new ConfigError('CONFIG.INVALID_VALUE', `AUTH_JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
     }
-    return { keys: { kind: 'secret', secret: new TextEncoder().encode(secret) }, issuer, audience, clockToleranceSeconds, jwksCooldownSeconds };
+    return { keys: { kind: 'secret', secret: new TextEncoder().encode(secret) }, issuer, audience, clockToleranceSeconds, jwksCooldownSeconds, tokenCacheSeconds };
   }
-  if (jwks) return { keys: { kind: 'jwks', url: jwksUrl(jwks) }, issuer, audience, clockToleranceSeconds, jwksCooldownSeconds };
+  if (jwks) return { keys: { kind: 'jwks', url: jwksUrl(jwks) }, issuer, audience, clockToleranceSeconds, jwksCooldownSeconds, tokenCacheSeconds };
   if (issuer || audience) {
     throw new ConfigError('CONFIG.INVALID_VALUE', 'AUTH_ISSUER / AUTH_AUDIENCE need AUTH_JWT_SECRET or AUTH_JWKS_URL');
   }
@@ -65,6 +71,7 @@ export function readAuthSettings(env: Env): AuthSettings {
     audience: DEV_AUDIENCE,
     clockToleranceSeconds,
     jwksCooldownSeconds,
+    tokenCacheSeconds,
   };
 }
 

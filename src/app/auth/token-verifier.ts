@@ -1,4 +1,5 @@
 import { type JWTPayload, type JWTVerifyGetKey, createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import * as validate from '../../domain/validation';
 import { UnavailableError, ValidationError } from '../../errors/domain-error';
 import { AuthRequiredError } from '../http/auth-errors';
@@ -21,12 +22,22 @@ const JWKS_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 const SECRET_ALGORITHMS = ['HS256'];
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
+/**
+ * Verified tokens remembered at once. Only tokens that passed verification get in, so a flood of forged ones
+ * cannot grow it; at the 8 kB cap this stays under 40 MB, and real tokens are a tenth of that.
+ */
+const TOKEN_CACHE_ENTRIES = 4096;
+
 /** Verifies `Authorization: Bearer` tokens with jose; every refusal is a 401 with a stable code, never jose's text. */
 export class TokenVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
   private readonly algorithms: string[];
+  // A client sends the same token on every request until it expires; the signature check (WebCrypto) was the
+  // biggest single cost of an authenticated GET. The key is the whole token, signature included.
+  private readonly verified: LRUCache<string, VerifiedToken> | undefined;
 
   constructor(private readonly settings: AuthSettings) {
+    this.verified = settings.tokenCacheSeconds > 0 ? new LRUCache<string, VerifiedToken>({ max: TOKEN_CACHE_ENTRIES }) : undefined;
     if (settings.keys.kind === 'jwks') {
       // jose caches the set and refetches when a token names an unknown kid (key rotation), at most once per
       // cooldown so a stream of made-up kids cannot turn us into a load generator against the key server.
@@ -41,7 +52,11 @@ export class TokenVerifier {
   /** `header` is the raw Authorization header value. */
   async verify(header: string): Promise<VerifiedToken> {
     const token = bearer(header);
-    if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) throw AuthRequiredError.invalidToken();
+    if (token.length > MAX_TOKEN_LENGTH) throw AuthRequiredError.invalidToken();
+    // An entry never outlives the token's exp (plus the tolerated skew), so an expired token is never served.
+    const known = this.verified?.get(token);
+    if (known) return known;
+    if (!COMPACT_JWS.test(token)) throw AuthRequiredError.invalidToken();
     // JSON.parse keeps the last of two equal keys; another parser may keep the first. A token whose meaning
     // depends on the parser is refused instead of being read one way here and another way elsewhere.
     const [headerPart, payloadPart] = token.split('.');
@@ -55,13 +70,27 @@ export class TokenVerifier {
         clockTolerance: this.settings.clockToleranceSeconds,
         requiredClaims: ['sub', 'exp'],
       };
-      const verified =
-        typeof this.key === 'function' ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options);
-      payload = verified.payload;
+      payload = await this.verifySignature(token, options);
     } catch (error) {
       throw mapJoseError(error);
     }
-    return { subject: subjectOf(payload.sub) };
+    const result: VerifiedToken = Object.freeze({ subject: subjectOf(payload.sub) });
+    this.remember(token, result, payload.exp);
+    return result;
+  }
+
+  /** jose's verification of signature and claims (overridable so a test can count the calls). */
+  protected async verifySignature(token: string, options: Parameters<typeof jwtVerify>[2]): Promise<JWTPayload> {
+    const verified = typeof this.key === 'function' ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options);
+    return verified.payload;
+  }
+
+  private remember(token: string, result: VerifiedToken, exp: number | undefined): void {
+    if (!this.verified || exp === undefined) return;
+    // jose accepts the token while now <= exp + tolerance; the entry must be gone before that ends.
+    const untilExpiry = (exp + this.settings.clockToleranceSeconds) * 1000 - Date.now() - 1000;
+    const ttl = Math.min(this.settings.tokenCacheSeconds * 1000, untilExpiry);
+    if (ttl > 0) this.verified.set(token, result, { ttl });
   }
 }
 
