@@ -10,6 +10,7 @@ import { TransactionScope } from '../src/services/transaction-scope';
 import { generate, sizes } from './data';
 import { RawSqlite } from './impl/raw-sqlite';
 import { plainOrmOptions } from './baseline';
+import { LeanQuery } from '../src/db/lean-query';
 
 /**
  * Development aid (not part of `npm run bench`): CPU µs per piece of a W3 transition on SQLite, which
@@ -41,6 +42,17 @@ async function main() {
   await cpu('stock: em.transactional(empty)', n, () => stock.em.fork().transactional(async () => 1));
   await cpu('lean: em.transactional(empty)', n, () => orm.em.fork().transactional(async () => 1));
   await cpu('lean: uow.write(empty)', n, () => uow.write(async () => 1));
+  const BY_ID = new LeanQuery(Contract, (col) => `${col('id')} = ?`);
+  const em0 = orm.em as EntityManager;
+  for (let pass = 0; pass < 2; pass++) {
+    await cpu('read: fork({clear})', 3 * n, () => em0.getContext(false).fork({ clear: true }));
+    await cpu('read: uow.read(empty)', 3 * n, () => uow.read(async () => 1));
+    const fork = em0.fork({ clear: true }) as EntityManager;
+    await cpu('read: lean findOne readonly (one fork)', 3 * n, (i) => BY_ID.findOne(fork, [ids[i % 6000]], 'readonly'));
+    await cpu('read: lean findOne managed (new fork)', 3 * n, (i) => BY_ID.findOne(em0.fork({ clear: true }) as EntityManager, [ids[i % 6000]]));
+    await cpu('read: service.get', 3 * n, (i) => svc.get(ids[i % 6000]));
+    await cpu('read: raw get', 3 * n, (i) => raw.w2([ids[i % 6000]]));
+  }
   await cpu('fork+findOne', n, (i) => orm.em.fork().findOne(Contract, { id: ids[2000 + i] }));
   await cpu('service.get', n, (i) => svc.get(ids[2000 + i]));
   await cpu('service.transition', n, (i) => svc.transition(ids[4000 + i], { to: 'active', expectedVersion: 1 }));
