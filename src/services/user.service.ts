@@ -3,6 +3,10 @@ import { Contract } from '../entities/contract.entity';
 import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError } from '../errors/domain-error';
 import { type Em, TransactionScope } from './transaction-scope';
+import { LeanQuery } from '../db/lean-query';
+
+// The HTTP guard resolves a token's subject on every authenticated request: a lean, read-only lookup.
+const BY_SUBJECT = new LeanQuery(User, (col) => `${col('authSubject')} = ?`);
 
 export interface RegisterUserInput {
   username: unknown;
@@ -36,7 +40,7 @@ export class UserService {
   /** The user bound to a verified token's subject, or null (never registered, or deleted since). */
   findBySubject(authSubject: unknown): Promise<User | null> {
     const subject = validate.authSubject(authSubject);
-    return this.tx.read((em) => em.findOne(User, { authSubject: subject }));
+    return this.tx.read((em) => BY_SUBJECT.findOne(em, [subject], 'readonly'));
   }
 
   get(id: unknown): Promise<User> {
