@@ -26,6 +26,11 @@ export interface RawDialect {
   bindValue(value: unknown, platform: AbstractSqlPlatform): unknown;
   /** One parameterized read (`?` placeholders), rows as objects keyed by column. */
   query(connection: unknown, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /**
+   * A raw connection that lean reads outside any transaction may use without borrowing from `connection`'s pool,
+   * or undefined (absent: always borrow). Only for a connection that never holds a transaction.
+   */
+  unpooledReader?(connection: AbstractSqlConnection): Promise<unknown> | undefined;
   /** Called when ROLLBACK itself failed: the connection must not go back to the pool as it is. */
   discard(connection: unknown, error: unknown): Promise<void>;
 }
@@ -302,6 +307,8 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
 
     /** A transaction from outside (a knex one passed as ctx) hands out its own connection; else the pool's. */
     private onPooled(ctx: unknown, query: string, params: readonly unknown[]): () => Promise<Record<string, unknown>[]> {
+      const direct = ctx === undefined ? dialect.unpooledReader?.(this) : undefined;
+      if (direct !== undefined) return async () => dialect.query(await direct, query, params);
       const client = (ctx as { client?: KnexClient } | undefined)?.client ?? this.knexClient();
       return async () => {
         const connection = await client.acquireConnection();

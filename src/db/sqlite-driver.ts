@@ -89,7 +89,35 @@ const sqliteRawDialect: RawDialect = {
   async discard() {
     // One file, one connection: nothing to replace it with. A failed ROLLBACK here means none was active.
   },
+  unpooledReader(connection) {
+    if (!(connection instanceof ContractDeskSqliteConnection) || !connection.isReader) return undefined;
+    let reader = unpooledReaders.get(connection);
+    if (!reader) {
+      const opening = (connection.getKnex().client as unknown as KnexSqliteDialect).acquireRawConnection();
+      // A failed open is not kept: the next read tries again (and reports its own error).
+      opening.catch(() => {
+        if (unpooledReaders.get(connection) === opening) unpooledReaders.delete(connection);
+      });
+      unpooledReaders.set(connection, (reader = opening));
+    }
+    return reader;
+  },
 };
+
+/**
+ * The read connection of a SQLite file (config/orm-config.ts) never holds a transaction, and better-sqlite3 runs
+ * each statement to completion synchronously, so one handle of its own serves every lean read with nothing to
+ * lend or wait for. Borrowing from knex's pool instead (tarn: a pending operation, its timeout timer, promises)
+ * cost 12% of the instructions of a whole `ContractService.get`. Opened by our knex dialect, so with the same
+ * options and pragmas as the pool's connections; closed with the connection.
+ */
+const unpooledReaders = new WeakMap<object, Promise<RawSqlite>>();
+
+async function closeUnpooledReader(connection: object): Promise<void> {
+  const reader = unpooledReaders.get(connection);
+  unpooledReaders.delete(connection);
+  if (reader) (await reader.catch(() => undefined))?.close();
+}
 
 // Lean reads and bound writes run the same few statements over and over: prepare each once per connection.
 // Bounded, because `in (?, ?, …)` lists make one text per length: past the limit the cache starts over.
@@ -107,6 +135,7 @@ function cachedStatement(conn: RawSqlite, sql: string): ReturnType<RawSqlite['pr
 }
 
 interface RawSqlite {
+  close(): unknown;
   pragma(source: string): unknown;
   exec(source: string): unknown;
   prepare(source: string): { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
@@ -140,14 +169,7 @@ class ContractDeskSqliteDialect extends KnexSqliteDialectBase {
 
   override async acquireRawConnection(): Promise<RawSqlite> {
     const db = await super.acquireRawConnection();
-    const pragmas = this.connectionSettings.pragmas;
-    // busy_timeout first: switching to WAL itself needs a lock another process may hold.
-    db.pragma(`busy_timeout = ${pragmas?.busyTimeoutMs ?? 5000}`);
-    if (this.connectionSettings.filename !== ':memory:') {
-      db.pragma(`journal_mode = ${pragmas?.journalMode ?? 'WAL'}`);
-    }
-    db.pragma(`synchronous = ${pragmas?.synchronous ?? 'NORMAL'}`);
-    db.pragma('foreign_keys = ON');
+    applyPragmas(db, this.connectionSettings);
     return db;
   }
 }
@@ -161,7 +183,33 @@ class PragmaSqliteConnection extends BetterSqliteConnection {
   }
 }
 
-class ContractDeskSqliteConnection extends withLeanTransactions(PragmaSqliteConnection, sqliteRawDialect) {}
+class ContractDeskSqliteConnection extends withLeanTransactions(PragmaSqliteConnection, sqliteRawDialect) {
+  /** MikroORM's read connection (a SQLite file's reader), as opposed to the writer. */
+  get isReader(): boolean {
+    return this.type === 'read';
+  }
+
+  // Opened with the connection, not on the first read: its pragmas may wait for a lock another process holds,
+  // and better-sqlite3 waits synchronously (the whole process), which is tolerable at start-up only.
+  override async connect(): Promise<void> {
+    await super.connect();
+    if (this.isReader) await sqliteRawDialect.unpooledReader?.(this);
+  }
+
+  override async close(force?: boolean): Promise<void> {
+    await closeUnpooledReader(this);
+    await super.close(force);
+  }
+}
+
+/** busy_timeout first: switching to WAL itself needs a lock another process may hold. */
+function applyPragmas(db: RawSqlite, settings: KnexSqliteDialect['connectionSettings']): void {
+  const pragmas = settings.pragmas;
+  db.pragma(`busy_timeout = ${pragmas?.busyTimeoutMs ?? 5000}`);
+  if (settings.filename !== ':memory:') db.pragma(`journal_mode = ${pragmas?.journalMode ?? 'WAL'}`);
+  db.pragma(`synchronous = ${pragmas?.synchronous ?? 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+}
 
 /** better-sqlite3 driver with per-connection pragmas, BEGIN IMMEDIATE write transactions and lean transactions. */
 export class ContractDeskSqliteDriver extends AbstractSqlDriver<ContractDeskSqliteConnection, ContractDeskSqlitePlatform> {

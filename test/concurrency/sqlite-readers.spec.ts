@@ -86,4 +86,31 @@ describe('SQLite readers never wait behind a writer', () => {
     const stored = await orm.em.fork().findOneOrFail(Contract, contract.id);
     expect([stored.status, stored.version]).to.deep.equal(['active', 2]);
   });
+
+  it("lean reads outside a transaction use the reader's own handle (no pool borrow) and see every committed write", async () => {
+    const contract = await makeContract(orm.em.fork() as EntityManager);
+    const contracts = new ContractService(orm.em as EntityManager);
+    const reader = orm.em.getConnection('read');
+    expect(reader, 'a SQLite file gets its own read connection').to.not.equal(orm.em.getConnection('write'));
+    const client = reader.getKnex().client as { acquireConnection: (...args: unknown[]) => Promise<unknown> };
+    const acquire = client.acquireConnection;
+    let borrowed = 0;
+    client.acquireConnection = function (this: unknown, ...args: unknown[]) {
+      borrowed++;
+      return acquire.apply(this, args);
+    };
+    try {
+      for (let version = 1; version <= 3; version++) {
+        // Each read right after the commit of the write before it: a second connection must see it.
+        const read = await contracts.get(contract.id);
+        const [listed] = await contracts.listForClient(contract.client.id);
+        expect([read.version, listed.version]).to.deep.equal([version, version]);
+        await contracts.rename(contract.id, { title: `renamed ${version}`, expectedVersion: version });
+      }
+      expect((await contracts.get(contract.id)).title).to.equal('renamed 3');
+    } finally {
+      client.acquireConnection = acquire;
+    }
+    expect(borrowed, 'lean reads borrowed from the reader pool').to.equal(0);
+  });
 });
