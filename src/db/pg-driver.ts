@@ -3,7 +3,7 @@ import { AbstractSqlDriver } from '@mikro-orm/knex';
 import { PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
-import { plannedInsertMany } from './planned-insert';
+import { type InsertEngine, plannedInsertMany } from './planned-insert';
 import { plannedUpdate } from './planned-update';
 import { pickReadConnection, registerReplicas, withReplicaFallback } from './replicas';
 
@@ -13,8 +13,9 @@ interface RawPg {
   end(): Promise<void>;
 }
 
-// The wire protocol counts a statement's parameters in 16 bits: a batch needing more takes MikroORM's path.
-const PG_MAX_PARAMS = 65_535;
+// The wire protocol counts a statement's parameters in 16 bits: a batch needing more is split. A multi-row
+// insert's insertId is its first row's (PostgreSqlConnection.transformRawResult).
+const PG_INSERTS: InsertEngine = { maxParams: 65_535, insertIdOfLastRow: false };
 
 /** Lean transactions (db/lean-transaction.ts) on node-postgres. */
 const pgRawDialect: RawDialect = {
@@ -80,7 +81,7 @@ export class ContractDeskPostgreSqlDriver extends AbstractSqlDriver<ContractDesk
 
   // The Unit of Work's batched INSERT, its text written once per entity, column shape and row count (db/planned-insert.ts).
   override nativeInsertMany<T extends object>(entityName: string, data: EntityDictionary<T>[], options: NativeInsertUpdateManyOptions<T> = {}, transform?: (sql: string) => string): Promise<QueryResult<T>> {
-    return plannedInsertMany(this, (p) => this.rethrow(p), PG_MAX_PARAMS, entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
+    return plannedInsertMany(this, (p) => this.rethrow(p), PG_INSERTS, entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
   }
 
   // Replicas: skip one that is down instead of MikroORM's blind random pick (db/replicas.ts).
