@@ -39,7 +39,8 @@ export function plannedInsertMany<T extends object>(
   const plan = planFor(driver, meta, keys);
   if (!plan) return undefined;
   const perStatement = Math.floor(engine.maxParams / plan.columns.length);
-  if (perStatement === 0) return undefined;
+  // Split statements are atomic only inside a transaction; outside one MikroORM's single (inlined) statement is.
+  if (perStatement === 0 || (data.length > perStatement && !options.ctx)) return undefined;
   const params = valuesOf(plan, keys, data as Record<string, unknown>[]);
   if (!params) return undefined;
   const connection = driver.getConnection('write');

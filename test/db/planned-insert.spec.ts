@@ -181,5 +181,11 @@ describeEachDialect('planned batched inserts', (db) => {
     expect(result!.rows!.every((row) => row.version === 1)).to.equal(true);
     expect(await db.em().count(Contract)).to.equal(rows.length);
     expect((await db.em().findOneOrFail(Contract, rows[perStatement].id as string)).amount).to.equal(2n ** 60n + BigInt(perStatement));
+
+    // Outside a transaction consecutive statements would not be atomic: MikroORM's one statement (inlined) instead.
+    await db.em().getConnection().execute('delete from contracts');
+    const outside = await observed(() => driver.nativeInsertMany('Contract', rows, { convertCustomTypes: false }));
+    expect(outside.stockCalls).to.equal(1);
+    expect(await db.em().count(Contract)).to.equal(rows.length);
   });
 });
