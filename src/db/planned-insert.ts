@@ -13,8 +13,8 @@ import { NOT_BINDABLE, bindScalar } from './bound-params';
  * Anything else returns undefined and takes MikroORM's own path: calls that still need custom-type conversion
  * (em.insertMany), schemas, single-table inheritance, composite keys, embedded or multi-column
  * properties, custom types that wrap the placeholder in SQL, rows of differing shapes, values that are not plain
- * scalars (raw SQL fragments, arrays, objects), and a missing value (PostgreSQL would write `default`). A batch
- * with more values than the engine binds in one statement is split (see `split`).
+ * scalars (raw SQL fragments, arrays, objects), and a missing value (PostgreSQL would write `default`). Inside a
+ * transaction, a batch with more values than the engine binds in one statement is split (see `split`).
  */
 export function plannedInsertMany<T extends object>(
   driver: AbstractSqlDriver,
