@@ -1,0 +1,202 @@
+import { type EntityDictionary, type EntityMetadata, type EntityProperty, type NativeInsertUpdateManyOptions, type QueryResult, ReferenceKind, Utils } from '@mikro-orm/core';
+import type { AbstractSqlDriver } from '@mikro-orm/knex';
+import { NOT_BINDABLE, bindScalar } from './bound-params';
+
+/**
+ * The Unit of Work's batched INSERT (`insert into t (…) values (?, …), (?, …) returning …`) without rebuilding
+ * its text for every batch: MikroORM still decides what to write (change sets, payloads, batch size, hooks) and
+ * passes each batch to the driver's public `nativeInsertMany`; this writes the statement once per entity, column
+ * shape and row count, exactly as MikroORM's own nativeInsertMany writes it (same columns, same values, same
+ * RETURNING list), runs it through the connection's public `execute` like MikroORM does (bound values under our
+ * transactions, db/bound-params.ts) and returns the result in the shape the ChangeSetPersister reads.
+ *
+ * Anything else returns undefined and takes MikroORM's own path: calls that still need custom-type conversion
+ * (em.insertMany), schemas, single-table inheritance, composite keys, embedded or multi-column
+ * properties, custom types that wrap the placeholder in SQL, rows of differing shapes, values that are not plain
+ * scalars (raw SQL fragments, arrays, objects), and a missing value (PostgreSQL would write `default`). Inside a
+ * transaction, a batch with more values than the engine binds in one statement is split (see `split`).
+ */
+export function plannedInsertMany<T extends object>(
+  driver: AbstractSqlDriver,
+  rethrow: <R>(promise: Promise<R>) => Promise<R>,
+  engine: InsertEngine,
+  entityName: string,
+  data: EntityDictionary<T>[],
+  options: NativeInsertUpdateManyOptions<T>,
+  transform?: (sql: string) => string,
+): Promise<QueryResult<T>> | undefined {
+  // The Unit of Work passes database values; other callers keep MikroORM's path. Collections need no check: a
+  // row with a many-to-many property has no plan (below), so there is never one for MikroORM to write here.
+  if (options.convertCustomTypes !== false || options.upsert || transform) return undefined;
+  if (data.length === 0) return undefined;
+  const meta = driver.getMetadata().find<T>(entityName);
+  if (!meta || meta.root !== meta || meta.discriminatorColumn) return undefined;
+  // MikroORM names no schema when it is the default one (PostgreSQL's "public"); any other would need it.
+  const schema = driver.getSchemaName(meta, options);
+  if (schema && schema !== driver.getPlatform().getDefaultSchemaName()) return undefined;
+  const first = data[0] as Record<string, unknown>;
+  const keys = Object.keys(first);
+  const plan = planFor(driver, meta, keys);
+  if (!plan) return undefined;
+  const perStatement = Math.floor(engine.maxParams / plan.columns.length);
+  // Split statements are atomic only inside a transaction; outside one MikroORM's single (inlined) statement is.
+  if (perStatement === 0 || (data.length > perStatement && !options.ctx)) return undefined;
+  const params = valuesOf(plan, keys, data as Record<string, unknown>[]);
+  if (!params) return undefined;
+  const connection = driver.getConnection('write');
+  const run = (rows: number, values: unknown[]) =>
+    rethrow(connection.execute<QueryResult<T>>(plan.statement(rows), values, 'run', options.ctx, options.loggerContext));
+  const done = data.length <= perStatement ? run(data.length, params) : split(run, engine, plan.columns.length, perStatement, data.length, params);
+  return done.then((res) => {
+    // What MikroORM's nativeInsertMany does with the result before returning it.
+    res.row ??= {};
+    res.rows ??= [];
+    res.insertId = (res.insertId || (res.row as Record<string, unknown>)[plan.primaryField]) as QueryResult<T>['insertId'];
+    return res;
+  });
+}
+
+/** What one engine binds per statement, and which row its insert result names. */
+export interface InsertEngine {
+  /** Parameters one statement may bind. */
+  maxParams: number;
+  /** The result's insertId is the last row's (SQLite) rather than the first row's (PostgreSQL). */
+  insertIdOfLastRow: boolean;
+}
+
+/**
+ * A batch with more values than one statement binds (a large `batchSize`, a wide entity) goes out as consecutive
+ * statements of as many rows as fit, in the same transaction, and their results are joined into the one result a
+ * single statement would have given. MikroORM's own path would send one statement the engine refuses.
+ */
+async function split<T>(
+  run: (rows: number, values: unknown[]) => Promise<QueryResult<T>>,
+  engine: InsertEngine,
+  width: number,
+  perStatement: number,
+  total: number,
+  params: unknown[],
+): Promise<QueryResult<T>> {
+  const joined: QueryResult<T> = { affectedRows: 0, insertId: 0 as QueryResult<T>['insertId'], rows: [] };
+  for (let from = 0; from < total; from += perStatement) {
+    const rows = Math.min(perStatement, total - from);
+    const res = await run(rows, params.slice(from * width, (from + rows) * width));
+    joined.affectedRows += res.affectedRows;
+    for (const row of res.rows ?? []) joined.rows!.push(row);
+    if (from === 0) {
+      joined.row = res.row;
+      joined.insertId = res.insertId;
+    } else if (engine.insertIdOfLastRow) {
+      joined.insertId = res.insertId;
+    }
+  }
+  return joined;
+}
+
+interface Column {
+  name: string;
+  nullable: boolean;
+  default: unknown;
+}
+
+interface Plan {
+  columns: Column[];
+  primaryField: string;
+  statement(rows: number): string;
+}
+
+/** The row values in column order, as MikroORM's nativeInsertMany passes them; undefined where it would not be plain. */
+function valuesOf(plan: Plan, keys: string[], rows: Record<string, unknown>[]): unknown[] | undefined {
+  const columns = plan.columns;
+  const params = new Array<unknown>(columns.length * rows.length);
+  let at = 0;
+  for (const row of rows) {
+    // Every row must have the first row's properties, no more, no fewer: then the first row's keys are the column
+    // list MikroORM builds from the union of all rows' keys.
+    if (row !== rows[0] && !sameKeys(row, keys)) return undefined;
+    for (const column of columns) {
+      const given = row[column.name];
+      const value = column.nullable && given === null ? null : (given ?? column.default);
+      if (value === undefined || bindScalar(value, passThrough) === NOT_BINDABLE) return undefined;
+      params[at++] = value;
+    }
+  }
+  return params;
+}
+
+function passThrough(value: unknown): unknown {
+  return value;
+}
+
+function sameKeys(row: Record<string, unknown>, keys: string[]): boolean {
+  let count = 0;
+  for (const key in row) {
+    if (!Object.prototype.hasOwnProperty.call(row, key)) continue;
+    count++;
+  }
+  if (count !== keys.length) return false;
+  for (const key of keys) if (!Object.prototype.hasOwnProperty.call(row, key)) return false;
+  return true;
+}
+
+const plans = new WeakMap<EntityMetadata, Map<string, Plan | null>>();
+
+/** The statement plan for one column shape, or null when the shape is not the plain insert this handles. */
+function planFor<T>(driver: AbstractSqlDriver, meta: EntityMetadata<T>, keys: string[]): Plan | null {
+  let byShape = plans.get(meta);
+  if (!byShape) plans.set(meta, (byShape = new Map<string, Plan | null>()));
+  const shape = keys.join(',');
+  let plan = byShape.get(shape);
+  if (plan === undefined) byShape.set(shape, (plan = buildPlan(driver, meta, keys)));
+  return plan;
+}
+
+// A batch of n rows has its own text; MikroORM's batches are one size plus a remainder, so few are ever built.
+const STATEMENTS_PER_SHAPE = 64;
+
+function buildPlan<T>(driver: AbstractSqlDriver, meta: EntityMetadata<T>, keys: string[]): Plan | null {
+  const platform = driver.getPlatform();
+  if (!platform.usesReturningStatement() || platform.usesOutputStatement()) return null;
+  if (keys.length === 0 || meta.primaryKeys.length !== 1) return null;
+  const primary = meta.properties[meta.primaryKeys[0]] as EntityProperty<T> | undefined;
+  if (!primary || primary.fieldNames?.length !== 1) return null;
+  const q = (name: string) => platform.quoteIdentifier(name);
+  const props = meta.properties as Record<string, EntityProperty<T> | undefined>;
+  const columns: Column[] = [];
+  const fields = new Set<string>();
+  for (const key of keys) {
+    const prop = props[key];
+    const plain =
+      prop &&
+      prop.fieldNames?.length === 1 &&
+      !prop.stiFieldNames &&
+      !prop.object &&
+      !prop.customType?.convertToDatabaseValueSQL &&
+      (prop.kind === ReferenceKind.SCALAR || prop.kind === ReferenceKind.MANY_TO_ONE);
+    if (!plain || fields.has(prop.fieldNames[0])) return null;
+    fields.add(prop.fieldNames[0]);
+    columns.push({ name: key, nullable: prop.nullable === true, default: prop.default });
+  }
+  // MikroORM's RETURNING list: database defaults, autoincrements and generated columns the row does not set.
+  const returning = meta.props
+    .filter((prop) => (prop.persist !== false && prop.defaultRaw) || prop.autoincrement || prop.generated)
+    .filter((prop) => !keys.includes(prop.name));
+  const returningFields = Utils.flatten(returning.map((prop) => prop.fieldNames));
+  // The caller has checked that the table lives in the default schema, which MikroORM leaves unnamed.
+  const head = `insert into ${q(meta.tableName)} (${[...fields].map(q).join(', ')}) values `;
+  const tail = returningFields.length > 0 ? ` returning ${returningFields.map(q).join(', ')}` : '';
+  const row = `(${columns.map(() => '?').join(', ')})`;
+  const texts = new Map<number, string>();
+  return {
+    columns,
+    primaryField: primary.fieldNames[0],
+    statement(rows) {
+      let sql = texts.get(rows);
+      if (sql === undefined) {
+        if (texts.size >= STATEMENTS_PER_SHAPE) texts.clear();
+        texts.set(rows, (sql = head + new Array<string>(rows).fill(row).join(', ') + tail));
+      }
+      return sql;
+    },
+  };
+}
