@@ -14,8 +14,14 @@ export const NOT_BINDABLE: unique symbol = Symbol('not bindable');
 
 export type BindValue = (value: unknown) => unknown;
 
+/**
+ * The most values one statement binds here: SQLite's limit (PostgreSQL's is 65,535). A statement with more keeps
+ * MikroORM's inlined values, which it could always send, rather than being refused by the engine.
+ */
+export const MAX_BOUND_PARAMS = 32_766;
+
 export function bindable(sql: string, params: readonly unknown[], bind: BindValue): unknown[] | undefined {
-  if (params.length === 0 || sql.includes("'") || sql.includes('??') || sql.includes('\\?')) return undefined;
+  if (params.length === 0 || params.length > MAX_BOUND_PARAMS || sql.includes("'") || sql.includes('??') || sql.includes('\\?')) return undefined;
   let placeholders = 0;
   for (let at = sql.indexOf('?'); at !== -1; at = sql.indexOf('?', at + 1)) placeholders++;
   if (placeholders !== params.length) return undefined;

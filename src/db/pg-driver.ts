@@ -3,7 +3,7 @@ import { AbstractSqlDriver } from '@mikro-orm/knex';
 import { PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
-import { type InsertEngine, plannedInsertMany } from './planned-insert';
+import { plannedInsertMany } from './planned-insert';
 import { plannedUpdate } from './planned-update';
 import { pickReadConnection, registerReplicas, withReplicaFallback } from './replicas';
 
@@ -12,10 +12,6 @@ interface RawPg {
   query(q: { text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
   end(): Promise<void>;
 }
-
-// The wire protocol counts a statement's parameters in 16 bits: a batch needing more is split. A multi-row
-// insert's insertId is its first row's (PostgreSqlConnection.transformRawResult).
-const PG_INSERTS: InsertEngine = { maxParams: 65_535, insertIdOfLastRow: false };
 
 /** Lean transactions (db/lean-transaction.ts) on node-postgres. */
 const pgRawDialect: RawDialect = {
@@ -81,7 +77,7 @@ export class ContractDeskPostgreSqlDriver extends AbstractSqlDriver<ContractDesk
 
   // The Unit of Work's batched INSERT, its text written once per entity, column shape and row count (db/planned-insert.ts).
   override nativeInsertMany<T extends object>(entityName: string, data: EntityDictionary<T>[], options: NativeInsertUpdateManyOptions<T> = {}, transform?: (sql: string) => string): Promise<QueryResult<T>> {
-    return plannedInsertMany(this, (p) => this.rethrow(p), PG_INSERTS, entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
+    return plannedInsertMany(this, (p) => this.rethrow(p), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
   }
 
   // Replicas: skip one that is down instead of MikroORM's blind random pick (db/replicas.ts).

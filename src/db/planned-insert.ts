@@ -1,6 +1,6 @@
 import { type EntityDictionary, type EntityMetadata, type EntityProperty, type NativeInsertUpdateManyOptions, type QueryResult, ReferenceKind, Utils } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
-import { NOT_BINDABLE, bindScalar } from './bound-params';
+import { MAX_BOUND_PARAMS, NOT_BINDABLE, bindScalar } from './bound-params';
 
 /**
  * The Unit of Work's batched INSERT (`insert into t (…) values (?, …), (?, …) returning …`) without rebuilding
@@ -13,13 +13,14 @@ import { NOT_BINDABLE, bindScalar } from './bound-params';
  * Anything else returns undefined and takes MikroORM's own path: calls that still need custom-type conversion
  * (em.insertMany), schemas, single-table inheritance, composite keys, embedded or multi-column
  * properties, custom types that wrap the placeholder in SQL, rows of differing shapes, values that are not plain
- * scalars (raw SQL fragments, arrays, objects), and a missing value (PostgreSQL would write `default`). Inside a
- * transaction, a batch with more values than the engine binds in one statement is split (see `split`).
+ * scalars (raw SQL fragments, arrays, objects), a missing value (PostgreSQL would write `default`), and a batch
+ * with more values than one statement binds (MikroORM then inlines them, db/bound-params.ts). Splitting such a
+ * batch into several statements was tried and left out: a caller that caught the failure of a later one could
+ * commit the rows of the earlier ones.
  */
 export function plannedInsertMany<T extends object>(
   driver: AbstractSqlDriver,
   rethrow: <R>(promise: Promise<R>) => Promise<R>,
-  engine: InsertEngine,
   entityName: string,
   data: EntityDictionary<T>[],
   options: NativeInsertUpdateManyOptions<T>,
@@ -38,59 +39,19 @@ export function plannedInsertMany<T extends object>(
   const keys = Object.keys(first);
   const plan = planFor(driver, meta, keys);
   if (!plan) return undefined;
-  const perStatement = Math.floor(engine.maxParams / plan.columns.length);
-  // Split statements are atomic only inside a transaction; outside one MikroORM's single (inlined) statement is.
-  if (perStatement === 0 || (data.length > perStatement && !options.ctx)) return undefined;
+  if (data.length * plan.columns.length > MAX_BOUND_PARAMS) return undefined;
   const params = valuesOf(plan, keys, data as Record<string, unknown>[]);
   if (!params) return undefined;
   const connection = driver.getConnection('write');
   const run = (rows: number, values: unknown[]) =>
     rethrow(connection.execute<QueryResult<T>>(plan.statement(rows), values, 'run', options.ctx, options.loggerContext));
-  const done = data.length <= perStatement ? run(data.length, params) : split(run, engine, plan.columns.length, perStatement, data.length, params);
-  return done.then((res) => {
+  return run(data.length, params).then((res) => {
     // What MikroORM's nativeInsertMany does with the result before returning it.
     res.row ??= {};
     res.rows ??= [];
     res.insertId = (res.insertId || (res.row as Record<string, unknown>)[plan.primaryField]) as QueryResult<T>['insertId'];
     return res;
   });
-}
-
-/** What one engine binds per statement, and which row its insert result names. */
-export interface InsertEngine {
-  /** Parameters one statement may bind. */
-  maxParams: number;
-  /** The result's insertId is the last row's (SQLite) rather than the first row's (PostgreSQL). */
-  insertIdOfLastRow: boolean;
-}
-
-/**
- * A batch with more values than one statement binds (a large `batchSize`, a wide entity) goes out as consecutive
- * statements of as many rows as fit, in the same transaction, and their results are joined into the one result a
- * single statement would have given. MikroORM's own path would send one statement the engine refuses.
- */
-async function split<T>(
-  run: (rows: number, values: unknown[]) => Promise<QueryResult<T>>,
-  engine: InsertEngine,
-  width: number,
-  perStatement: number,
-  total: number,
-  params: unknown[],
-): Promise<QueryResult<T>> {
-  const joined: QueryResult<T> = { affectedRows: 0, insertId: 0 as QueryResult<T>['insertId'], rows: [] };
-  for (let from = 0; from < total; from += perStatement) {
-    const rows = Math.min(perStatement, total - from);
-    const res = await run(rows, params.slice(from * width, (from + rows) * width));
-    joined.affectedRows += res.affectedRows;
-    for (const row of res.rows ?? []) joined.rows!.push(row);
-    if (from === 0) {
-      joined.row = res.row;
-      joined.insertId = res.insertId;
-    } else if (engine.insertIdOfLastRow) {
-      joined.insertId = res.insertId;
-    }
-  }
-  return joined;
 }
 
 interface Column {

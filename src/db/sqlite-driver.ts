@@ -6,7 +6,7 @@ import { knexSqliteTransactionClass } from './internals';
 import { loadBetterSqlite3 } from './better-sqlite3';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
-import { type InsertEngine, plannedInsertMany } from './planned-insert';
+import { plannedInsertMany } from './planned-insert';
 import { plannedUpdate } from './planned-update';
 
 /** Per-connection SQLite settings, applied to every raw connection the pool opens. */
@@ -18,9 +18,6 @@ export interface SqlitePragmas {
 
 const SqliteTransaction = knexSqliteTransactionClass();
 
-// SQLITE_MAX_VARIABLE_NUMBER's default since SQLite 3.32 (better-sqlite3's build refuses 32,767); a batch needing
-// more is split. A multi-row insert's insertId is its last row's (BaseSqliteConnection.transformRawResult).
-const SQLITE_INSERTS: InsertEngine = { maxParams: 32_766, insertIdOfLastRow: true };
 
 /**
  * SQLite's plain BEGIN is DEFERRED: a transaction that reads and then writes must upgrade its lock
@@ -229,7 +226,7 @@ export class ContractDeskSqliteDriver extends AbstractSqlDriver<ContractDeskSqli
 
   // The Unit of Work's batched INSERT, its text written once per entity, column shape and row count (db/planned-insert.ts).
   override nativeInsertMany<T extends object>(entityName: string, data: EntityDictionary<T>[], options: NativeInsertUpdateManyOptions<T> = {}, transform?: (sql: string) => string): Promise<QueryResult<T>> {
-    return plannedInsertMany(this, (p) => this.rethrow(p), SQLITE_INSERTS, entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
+    return plannedInsertMany(this, (p) => this.rethrow(p), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
   }
 }
 
