@@ -14,7 +14,7 @@ const anyLeaks = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'examples/host-app/node_modules/', 'examples/host-app/dist/'] },
+  { ignores: ['dist/', 'node_modules/', 'examples/host-app/node_modules/', 'examples/host-app/dist/', 'bench/peers/dist/', 'bench/peers/node_modules/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
