@@ -43,11 +43,12 @@ class ImmediateTransaction extends SqliteTransaction {
 
 async function beginImmediate(conn: RawSqlite, busyTimeoutMs: number, statement = 'BEGIN IMMEDIATE'): Promise<void> {
   const deadline = Date.now() + busyTimeoutMs;
-  conn.pragma('busy_timeout = 0');
+  // Prepared once per connection (pragma() and exec() would compile them again for every transaction).
+  cachedStatement(conn, 'pragma busy_timeout = 0').get();
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        conn.exec(statement);
+        cachedStatement(conn, statement).run();
         return;
       } catch (error) {
         if (!isBusy(error) || Date.now() >= deadline) throw error;
@@ -56,7 +57,7 @@ async function beginImmediate(conn: RawSqlite, busyTimeoutMs: number, statement 
       }
     }
   } finally {
-    conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    cachedStatement(conn, `pragma busy_timeout = ${busyTimeoutMs}`).get();
   }
 }
 
@@ -77,7 +78,7 @@ const sqliteRawDialect: RawDialect = {
   async run(conn: RawSqlite, sql, params?: readonly unknown[]) {
     // What knex's better-sqlite3 client does with a raw query: rows for readers, the run result otherwise.
     // Bound statements repeat (one text per entity and column shape), so they are prepared once.
-    const statement = params ? cachedStatement(conn, sql) : conn.prepare(sql);
+    const statement = params || TRANSACTION_CONTROL.test(sql) ? cachedStatement(conn, sql) : conn.prepare(sql);
     const values = params ?? [];
     return statement.reader ? statement.all(...values) : statement.run(...values);
   },
@@ -121,6 +122,9 @@ async function closeUnpooledReader(connection: object): Promise<void> {
   if (reader) (await reader.catch(() => undefined))?.close();
 }
 
+// COMMIT, ROLLBACK and savepoints carry no values and repeat for every transaction: cached like bound statements.
+const TRANSACTION_CONTROL = /^(commit|rollback|savepoint|release)\b/i;
+
 // Lean reads and bound writes run the same few statements over and over: prepare each once per connection.
 // Bounded, because `in (?, ?, …)` lists make one text per length: past the limit the cache starts over.
 const STATEMENT_CACHE_LIMIT = 500;
@@ -140,7 +144,7 @@ interface RawSqlite {
   close(): unknown;
   pragma(source: string): unknown;
   exec(source: string): unknown;
-  prepare(source: string): { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
+  prepare(source: string): { reader: boolean; all(...params: unknown[]): unknown[]; get(...params: unknown[]): unknown; run(...params: unknown[]): unknown };
 }
 
 function isBusy(error: unknown): boolean {
