@@ -70,8 +70,11 @@ export function median(values: number[]): number {
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const ratio = (r: number[]) => (r.length ? `${median(r).toFixed(2)}×` : '–');
 
-/** Targets from issue 7, as predicates on the median ratios (services vs raw, and vs plain on SQLite). */
-function targetFor(dialect: string, w: WorkloadName, services?: Cell, plain?: Cell, w3?: Cell): { text: string; met?: boolean } {
+/**
+ * Targets, as predicates on the median ratios to raw: issue 16's (every W1–W4 cell at or above TypeORM's ratio in
+ * the same run; W3 ≥ 0.25× on SQLite and ≥ 0.7× on PostgreSQL; W1 at least plain MikroORM's), and issue 7's for W5.
+ */
+function targetFor(dialect: string, w: WorkloadName, services?: Cell, plain?: Cell, w3?: Cell, typeorm?: Cell): { text: string; met?: boolean } {
   if (!services) return { text: '' };
   const s = services.ratios.length ? median(services.ratios) : NaN;
   const p = plain?.ratios.length ? median(plain.ratios) : NaN;
@@ -88,17 +91,16 @@ function targetFor(dialect: string, w: WorkloadName, services?: Cell, plain?: Ce
       met: committed > seq ? true : attempts > seq ? undefined : false,
     };
   }
-  if (dialect === 'postgresql') {
-    const min = w === 'W1' ? 0.5 : 0.6;
-    return { text: `≥ ${min}×`, met: s >= min };
-  }
-  const parts = [`≥ 3× plain (${(3 * p).toFixed(2)}×)`];
-  let met = s >= 3 * p;
-  if (w === 'W3') {
-    parts.push('≥ 0.25×');
-    met = met && s >= 0.25;
-  }
-  return { text: parts.join(', '), met };
+  const parts: string[] = [];
+  let met = true;
+  const atLeast = (label: string, min: number) => {
+    parts.push(`≥ ${label}${Number.isFinite(min) ? ` (${min.toFixed(2)}×)` : ' (not run)'}`);
+    met = met && Number.isFinite(min) && s >= min;
+  };
+  atLeast('TypeORM', typeorm?.ratios.length ? median(typeorm.ratios) : NaN);
+  if (w === 'W3') atLeast('', dialect === 'postgresql' ? 0.7 : 0.25);
+  if (w === 'W1') atLeast('plain', p);
+  return { text: parts.join(', ').replace('≥  (', '≥ ').replace(/≥ (\d\.\d\d)×\)/, '≥ $1×'), met };
 }
 
 const LABELS: Record<ImplName, string> = { raw: 'raw', plain: 'plain MikroORM', services: 'services', kysely: 'Kysely', drizzle: 'Drizzle', typeorm: 'TypeORM' };
@@ -145,7 +147,7 @@ export function renderReport(input: ReportInput): string {
         const spread = `${fmt(Math.min(...c.values))}–${fmt(Math.max(...c.values))}`;
         return impl === 'raw' ? `${fmt(median(c.values))} (${spread})` : `${fmt(median(c.values))} (${spread}) [${ratio(c.ratios)}]`;
       };
-      const t = targetFor(dialect, w, get('services'), get('plain'), get('services', 'W3'));
+      const t = targetFor(dialect, w, get('services'), get('plain'), get('services', 'W3'), get('typeorm'));
       lines.push(`| ${dialect} | ${w} ${WORKLOAD_TITLES[w]} | ${impls.map(cell).join(' | ')} | ${t.text} | ${t.met === undefined ? (w === 'W5' ? 'partly' : '') : t.met ? 'yes' : '**no**'} |`);
     }
   }
