@@ -45,6 +45,13 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     // As Express routed: /users/ is /users, paths are not case-sensitive, and a path parameter is as long
     // as the request line allows (find-my-way's default cut-off, 100 characters, answers 414).
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 16_384 },
+    // While closing, Fastify would answer a request on a kept-alive connection with its own 503 body (not
+    // our error shape); it is served instead, as before, and GracefulShutdown bounds the wait.
+    return503OnClosing: false,
+    // node:http's own defaults, which the Express app ran with; Fastify's (72 s keep-alive, no request
+    // timeout) would keep idle sockets 14 times longer and let a slow sender hold a request open forever.
+    keepAliveTimeout: 5_000,
+    requestTimeout: 300_000,
   });
   const app = await NestFactory.create<NestFastifyApplication>(HostModule.register(settings), adapter, {
     // Our own JSON parser below, so its errors get our codes instead of framework text.
