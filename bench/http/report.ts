@@ -8,6 +8,8 @@ export interface Sample {
   route: RouteName;
   server: ServerName;
   rps: number;
+  /** The server process's CPU time (user + system) per answered request, ms; undefined off Linux. */
+  cpuPerRequest?: number;
   p50: number;
   p99: number;
   requests: number;
@@ -44,6 +46,11 @@ function ratios(samples: Sample[], route: RouteName, floor: ServerName, of: Serv
   return out;
 }
 
+function cpuCell(cell: Sample[]): string {
+  const cpu = cell.map((s) => s.cpuPerRequest).filter((x): x is number => x !== undefined);
+  return cpu.length ? `${median(cpu).toFixed(3)} (${Math.min(...cpu).toFixed(3)}–${Math.max(...cpu).toFixed(3)})` : '–';
+}
+
 const ratio = (r: number[]) => (r.length ? `${median(r).toFixed(2)}× (${r.map((x) => x.toFixed(2)).join(', ')})` : '–');
 
 /** Issue 16's HTTP targets: GET at least 0.6× the bare route of the same framework; p99 under 20 ms on SQLite. */
@@ -68,17 +75,17 @@ export function renderHttpReport(input: HttpReportInput): string {
       `after ${input.warmupSeconds} s of warm-up per cell, servers taken in a rotating order each round; wall time ${input.wallSeconds.toFixed(0)} s.` +
       (input.profiled ? ' **The app ran under --cpu-prof (BENCH_HTTP_PROFILE=1), which slows it: not a run to quote.**' : ''),
     '',
-    'Each cell: median over rounds of requests/s (min–max) and of the p50 / p99 latency. Every answer was checked: 2xx, and (except from the constant Nest route) about the contract and version asked for.',
+    'Each cell: median over rounds of requests/s (min–max), of the p50 / p99 latency and of the server process\'s CPU time (user + system, from /proc) per answered request (min–max): on a shared machine the CPU per request is the steadier measure, since time a server spends descheduled is not in it. Every answer was checked: 2xx, and (except from the constant Nest route) about the contract and version asked for.',
     '',
   );
   for (const route of input.routes) {
-    lines.push(`## ${ROUTE_TITLES[route]}`, '', '| server | requests/s | p50 ms | p99 ms | requests per cell |', '|---|---|---|---|---|');
+    lines.push(`## ${ROUTE_TITLES[route]}`, '', '| server | requests/s | p50 ms | p99 ms | server CPU ms/request | requests per cell |', '|---|---|---|---|---|---|');
     for (const server of input.servers) {
       const cell = samples.filter((s) => s.route === route && s.server === server);
       if (!cell.length) continue;
       const rps = cell.map((s) => s.rps);
       lines.push(
-        `| ${serverTitle(server)} | ${fmt(median(rps))} (${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))}) | ${ms(median(cell.map((s) => s.p50)))} | ${ms(median(cell.map((s) => s.p99)))} | ${cell.map((s) => s.requests).join(', ')} |`,
+        `| ${serverTitle(server)} | ${fmt(median(rps))} (${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))}) | ${ms(median(cell.map((s) => s.p50)))} | ${ms(median(cell.map((s) => s.p99)))} | ${cpuCell(cell)} | ${cell.map((s) => s.requests).join(', ')} |`,
       );
     }
     lines.push('', `- app / bare Nest on its adapter: ${ratio(ratios(samples, route, APP_FLOOR))}; app / node:http: ${ratio(ratios(samples, route, 'node'))} (median of per-round ratios, then each round's).`);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -53,6 +53,23 @@ function version(pkg: string): string {
     return '?';
   }
 }
+
+/**
+ * CPU time (user + system, ms) a server process has used so far, from /proc (Linux; undefined elsewhere).
+ * Per request it is far steadier than requests/s on a machine other work shares: descheduled time is not in it.
+ */
+function cpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the whole line.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+// USER_HZ: 100 on every Linux architecture Node supports.
+const CLOCK_TICKS = 100;
 
 const log = (line: string): void => void process.stderr.write(`[bench:http] ${line}\n`);
 
@@ -131,9 +148,13 @@ async function main(): Promise<void> {
         // A rotating order, so no server always runs right after the same other one.
         const order = servers.map((_, i) => servers[(i + round - 1) % servers.length]);
         for (const server of order) {
+          const cpuBefore = cpuMs(server.pid);
           const r = await cell(route, server, seconds);
-          samples.push({ round, route, server: server.name, ...r });
-          log(`round ${round} ${route.padEnd(10)} ${server.name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} in ${r.seconds} s)`);
+          const cpuAfter = cpuMs(server.pid);
+          const cpuPerRequest = cpuBefore !== undefined && cpuAfter !== undefined && r.requests > 0 ? (cpuAfter - cpuBefore) / r.requests : undefined;
+          samples.push({ round, route, server: server.name, ...r, cpuPerRequest });
+          const cpu = cpuPerRequest === undefined ? '' : `  server CPU ${cpuPerRequest.toFixed(3)} ms/req`;
+          log(`round ${round} ${route.padEnd(10)} ${server.name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} in ${r.seconds} s)${cpu}`);
         }
       }
     }
