@@ -5,7 +5,7 @@ import type { ServerConfig } from './child';
 export type ServerName = 'app' | 'app-b' | 'nest' | 'nest-fastify' | 'node';
 
 /** The bare route on the adapter the app runs on: the floor its ratio and target are taken against. */
-export const APP_FLOOR: ServerName = 'nest';
+export const APP_FLOOR: ServerName = 'nest-fastify';
 
 export function serverTitle(name: ServerName): string {
   switch (name) {
