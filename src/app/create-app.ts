@@ -6,11 +6,12 @@ import { MikroORM } from '@mikro-orm/core';
 import type { Env } from '../config/backend';
 import { BadRequestException, type DynamicModule, Module } from '@nestjs/common';
 import helmet from '@fastify/helmet';
+import helmetHeaders from 'helmet';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { assertOrmDatabaseExists } from '../db/database-exists';
 import { AppModule } from './app.module';
 import { EdgeModule } from './auth/edge.module';
-import { requestIds } from './http/request-id';
+import { requestIdentifier, requestIds } from './http/request-id';
 import { requireJsonBody } from './http/body-guard';
 import { HttpErrorFilter, sendHttpError } from './http/error-filter';
 import { fromFastify } from './http/http-types';
@@ -36,9 +37,14 @@ export interface ContractDeskApp {
 export async function createApp(env: Env, options: CreateAppOptions = {}): Promise<ContractDeskApp> {
   const settings = readSettings(env);
   const httpLogger = new Logger('HttpErrorFilter');
+  const identify = requestIdentifier();
+  const securityHeaders = helmetHeaders();
   const adapter = new FastifyAdapter({
-    // A URL find-my-way cannot decode ('%E0%A4%A'): Fastify would answer with the URL in its text.
+    // A URL find-my-way cannot decode ('%E0%A4%A'): Fastify would answer with the URL in its text, and
+    // before any hook runs, so the request id and helmet's headers every other answer carries are set here.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      identify(request, reply);
+      securityHeaders(request.raw, reply.raw, () => undefined);
       const { req, res } = fromFastify(request, reply);
       sendHttpError(error.statusCode === 400 ? new BadRequestException() : error, req, res, httpLogger);
     },
@@ -60,7 +66,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     logger: options.logger ?? undefined,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  requestIds(fastify);
+  requestIds(fastify, identify);
   // Security headers for every answer (errors included); the API serves JSON only, so the strict defaults fit.
   await app.register(helmet);
   // No CORS headers unless origins are configured: browsers then refuse cross-origin reads of our answers.

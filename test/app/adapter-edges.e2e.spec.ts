@@ -13,12 +13,15 @@ describeEachDialect(
     describe('over HTTP', () => {
       const app = useApp(() => db.env);
 
-      it('an undecodable URL is 400 HTTP.400 in our shape, without echoing it', async () => {
-        const res = await fetch(`${app().url}/contracts/%FFsecret`);
+      it('an undecodable URL is 400 HTTP.400 in our shape, without echoing it, with the headers of every answer', async () => {
+        const res = await fetch(`${app().url}/contracts/%FFsecret`, { headers: { 'x-request-id': 'trace-bad-url' } });
         const text = await res.text();
         expect(res.status).to.equal(400);
         expect(JSON.parse(text)).to.deep.equal({ code: 'HTTP.400', message: 'The request was refused' });
         expect(text).not.to.include('secret');
+        expect(res.headers.get('x-request-id')).to.equal('trace-bad-url');
+        expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+        expect(res.headers.get('content-security-policy')).to.include("default-src 'self'");
       });
 
       it('a trailing slash and the case of the path do not matter', async () => {

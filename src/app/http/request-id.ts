@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type HttpRequest, pathOf } from './http-types';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -22,24 +22,33 @@ declare module 'fastify' {
  * Gives every request an id (the caller's X-Request-Id if well-formed, else a new UUID), returns it in the
  * response header, and logs one line per request when it ends: id, method, path, status, milliseconds.
  * The error filter logs causes with the same id, so a client's report can be matched to the server log.
- * The query string is left out of the log: it may carry personal data. First hook of all, so even an
- * answer from a later hook (the 415 guard, CORS) carries the id.
+ * The query string is left out of the log: it may carry personal data.
  */
-export function requestIds(fastify: FastifyInstance): void {
+export function requestIdentifier(): (request: FastifyRequest, reply: FastifyReply) => void {
   const logger = new Logger('HTTP');
-  fastify.decorateRequest('requestId', undefined);
-  const started = Symbol('started');
-  fastify.addHook('onRequest', (request, reply, done) => {
+  return (request, reply) => {
     const sent = request.headers[REQUEST_ID_HEADER];
     const id = typeof sent === 'string' && ACCEPTED_ID.test(sent) ? sent : randomUUID();
     request.requestId = id;
-    (request as unknown as Record<symbol, bigint>)[started] = process.hrtime.bigint();
     reply.header('X-Request-Id', id);
-    done();
-  });
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const ms = Number(process.hrtime.bigint() - (request as unknown as Record<symbol, bigint>)[started]) / 1e6;
-    logger.log(`${request.requestId} ${request.method} ${pathOf(request.url)} ${reply.statusCode} ${ms.toFixed(1)}ms`);
+    const started = process.hrtime.bigint();
+    // The socket's own 'finish', not an onResponse hook: answers sent outside the hooks are logged too.
+    reply.raw.once('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.log(`${id} ${request.method} ${pathOf(request.url)} ${reply.raw.statusCode} ${ms.toFixed(1)}ms`);
+    });
+  };
+}
+
+/**
+ * Runs `identify` for every request that reaches Fastify's hooks, as the first hook, so even an answer from a
+ * later hook (the 415 guard, CORS) carries the id. createApp also calls it for the answers Fastify gives
+ * before any hook runs (an undecodable URL).
+ */
+export function requestIds(fastify: FastifyInstance, identify: (request: FastifyRequest, reply: FastifyReply) => void): void {
+  fastify.decorateRequest('requestId', undefined);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    identify(request, reply);
     done();
   });
 }
