@@ -1,13 +1,15 @@
 import { type Env, median } from '../report';
 import type { RouteName } from './load';
 import { ROUTE_TITLES } from './load';
-import { SERVER_TITLES, type ServerName } from './servers';
+import { APP_FLOOR, type ServerName, serverTitle } from './servers';
 
 export interface Sample {
   round: number;
   route: RouteName;
   server: ServerName;
   rps: number;
+  /** The server process's CPU time (user + system) per answered request, ms; undefined off Linux. */
+  cpuPerRequest?: number;
   p50: number;
   p99: number;
   requests: number;
@@ -34,25 +36,30 @@ export interface HttpReportInput {
 const ms = (n: number) => n.toFixed(n >= 10 ? 1 : 2);
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
-/** Per-round ratios of the app's requests/s to a floor's (rounds pair up the same moment). */
-function ratios(samples: Sample[], route: RouteName, floor: ServerName): number[] {
+/** Per-round ratios of one server's requests/s (the app's by default) to another's (rounds pair up the same moment). */
+function ratios(samples: Sample[], route: RouteName, floor: ServerName, of: ServerName = 'app'): number[] {
   const out: number[] = [];
-  for (const app of samples.filter((s) => s.route === route && s.server === 'app')) {
+  for (const app of samples.filter((s) => s.route === route && s.server === of)) {
     const other = samples.find((s) => s.route === route && s.server === floor && s.round === app.round);
     if (other) out.push(app.rps / other.rps);
   }
   return out;
 }
 
+function cpuCell(cell: Sample[]): string {
+  const cpu = cell.map((s) => s.cpuPerRequest).filter((x): x is number => x !== undefined);
+  return cpu.length ? `${median(cpu).toFixed(3)} (${Math.min(...cpu).toFixed(3)}–${Math.max(...cpu).toFixed(3)})` : '–';
+}
+
 const ratio = (r: number[]) => (r.length ? `${median(r).toFixed(2)}× (${r.map((x) => x.toFixed(2)).join(', ')})` : '–');
 
 /** Issue 16's HTTP targets: GET at least 0.6× the bare route of the same framework; p99 under 20 ms on SQLite. */
 function targets(input: HttpReportInput): string[] {
-  const get = ratios(input.samples, 'get', 'nest');
+  const get = ratios(input.samples, 'get', APP_FLOOR);
   const app = input.samples.filter((s) => s.route === 'get' && s.server === 'app');
   if (!app.length) return [];
   const lines = [];
-  if (get.length) lines.push(`- Target: GET ≥ 0.6× the bare Nest route: ${median(get).toFixed(2)}×, ${median(get) >= 0.6 ? 'met' : '**not met**'}.`);
+  if (get.length) lines.push(`- Target: GET ≥ 0.6× the bare Nest route on its adapter (${serverTitle(APP_FLOOR)}): ${median(get).toFixed(2)}×, ${median(get) >= 0.6 ? 'met' : '**not met**'}.`);
   if (input.dialect === 'sqlite' && input.connections === 16) {
     const p99 = median(app.map((s) => s.p99));
     lines.push(`- Target: GET p99 under 20 ms at 16 connections on SQLite: ${ms(p99)} ms, ${p99 < 20 ? 'met' : '**not met**'}.`);
@@ -68,20 +75,24 @@ export function renderHttpReport(input: HttpReportInput): string {
       `after ${input.warmupSeconds} s of warm-up per cell, servers taken in a rotating order each round; wall time ${input.wallSeconds.toFixed(0)} s.` +
       (input.profiled ? ' **The app ran under --cpu-prof (BENCH_HTTP_PROFILE=1), which slows it: not a run to quote.**' : ''),
     '',
-    'Each cell: median over rounds of requests/s (min–max) and of the p50 / p99 latency. Every answer was checked: 2xx, and (except from the constant Nest route) about the contract and version asked for.',
+    'Each cell: median over rounds of requests/s (min–max), of the p50 / p99 latency and of the server process\'s CPU time (user + system, from /proc) per answered request (min–max): on a shared machine the CPU per request is the steadier measure, since time a server spends descheduled is not in it. Every answer was checked: 2xx, and (except from the constant Nest route) about the contract and version asked for.',
     '',
   );
   for (const route of input.routes) {
-    lines.push(`## ${ROUTE_TITLES[route]}`, '', '| server | requests/s | p50 ms | p99 ms | requests per cell |', '|---|---|---|---|---|');
+    lines.push(`## ${ROUTE_TITLES[route]}`, '', '| server | requests/s | p50 ms | p99 ms | server CPU ms/request | requests per cell |', '|---|---|---|---|---|---|');
     for (const server of input.servers) {
       const cell = samples.filter((s) => s.route === route && s.server === server);
       if (!cell.length) continue;
       const rps = cell.map((s) => s.rps);
       lines.push(
-        `| ${SERVER_TITLES[server]} | ${fmt(median(rps))} (${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))}) | ${ms(median(cell.map((s) => s.p50)))} | ${ms(median(cell.map((s) => s.p99)))} | ${cell.map((s) => s.requests).join(', ')} |`,
+        `| ${serverTitle(server)} | ${fmt(median(rps))} (${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))}) | ${ms(median(cell.map((s) => s.p50)))} | ${ms(median(cell.map((s) => s.p99)))} | ${cpuCell(cell)} | ${cell.map((s) => s.requests).join(', ')} |`,
       );
     }
-    lines.push('', `- app / bare Nest: ${ratio(ratios(samples, route, 'nest'))}; app / node:http: ${ratio(ratios(samples, route, 'node'))} (median of per-round ratios, then each round's).`);
+    lines.push('', `- app / bare Nest on its adapter: ${ratio(ratios(samples, route, APP_FLOOR))}; app / node:http: ${ratio(ratios(samples, route, 'node'))} (median of per-round ratios, then each round's).`);
+    const appB = ratios(samples, route, 'app-b');
+    if (appB.length) lines.push(`- app / app-b (the other build): ${ratio(appB)}.`);
+    const adapters = ratios(samples, route, 'nest', 'nest-fastify');
+    if (adapters.length) lines.push(`- bare Nest route, Fastify / Express: ${ratio(adapters)}.`);
     if (route === 'get') lines.push(...targets(input));
     lines.push('');
   }
@@ -91,7 +102,11 @@ export function renderHttpReport(input: HttpReportInput): string {
       'Before every transitions cell every contract is put back to draft at version 1, so each cell starts from the same state.',
     '- **app**: `createApp` (src/app/create-app.ts), as `npm start` wires it, NODE_ENV=production, HS256 bearer tokens (AUTH_JWT_SECRET, issuer and audience checked) minted for the contract\'s client; ' +
       'THROTTLE_WRITES=0 (the per-caller write limit would otherwise answer 429 within the first second).',
-    '- **bare Nest**: a Nest module with one controller on the same Express adapter (@nestjs/platform-express), the same two paths, returning a constant contract-shaped object; no guard, no middleware, no database (the framework floor).',
+    '- **bare Nest**: a Nest module with one controller (bench/http/nest-constant.ts), the same two paths, returning a constant contract-shaped object; no guard, no middleware, no database (the framework floor): ' +
+      'once on the Express adapter (@nestjs/platform-express), once on the Fastify adapter (@nestjs/platform-fastify, its defaults), so the adapters are measured side by side.',
+    ...(input.servers.includes('app-b')
+      ? ['- **app-b**: another compiled build of the app (BENCH_HTTP_APP_B_DIST), started the same way on the same database and environment.']
+      : []),
     `- **node:http**: node:http and the driver (${input.dialect === 'sqlite' ? 'better-sqlite3 through src/db/better-sqlite3.ts, the same pragmas as the app' : 'pg.Pool'}): GET is one prepared SELECT by id; a transition is one \`UPDATE … WHERE id AND version AND status IN (allowed sources) RETURNING\`. No token verification (the driver floor).`,
     '- GET asks for a random seeded contract; transitions walk every contract draft → active → disputed → completed in passes over a shuffled order, with `If-Match` of the version it must have (a cell ends early if it uses them all).',
     '- Load: autocannon (programmatic) in the parent process; each server in its own child process, only one under load at a time; at the floors\' rates the one load-generator thread may be what limits them, so their requests/s are lower bounds (and the app\'s ratios to them upper bounds). Latency: each response\'s time as autocannon measures it (request written to answer read), in fractional ms; percentiles over all responses of the cell.',

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -11,7 +11,7 @@ import { environment } from '../report';
 import { type BenchDatabase, postgresDatabase, sqliteDatabase, subjectOf } from './database';
 import { type CellResult, type RouteName, type Workload, checkSameAnswers, runCell } from './load';
 import { type Sample, renderHttpReport } from './report';
-import { type RunningServer, type ServerName, startServer } from './servers';
+import { type RunningServer, type ServerName, isConstant, startServer } from './servers';
 import { intEnv } from '../../scripts/int-env';
 
 /**
@@ -21,15 +21,18 @@ import { intEnv } from '../../scripts/int-env';
  *
  * Env: BENCH_HTTP_CONNECTIONS (16), BENCH_HTTP_SECONDS (5 per cell), BENCH_HTTP_ROUNDS (3),
  * BENCH_HTTP_WARMUP_SECONDS (1 per cell, untimed), BENCH_HTTP_SCALE (3: contracts = 10,000 × scale),
- * BENCH_HTTP_ROUTES (get,transition), BENCH_HTTP_SERVERS (app,nest,node; the ratios need all three), BENCH_HTTP_DIALECT (sqlite, or postgresql when DATABASE_URL is set;
+ * BENCH_HTTP_ROUTES (get,transition), BENCH_HTTP_SERVERS (app,nest,nest-fastify,node; the ratios need app, node and the bare route on the app's adapter; add app-b with
+ * BENCH_HTTP_APP_B_DIST=<dist directory of another build> [BENCH_HTTP_APP_B_LABEL] to measure another build of the app beside this one), BENCH_HTTP_DIALECT (sqlite, or postgresql when DATABASE_URL is set;
  * the run creates and drops its own database on that server), BENCH_HTTP_OUT (report path),
  * BENCH_HTTP_PROFILE=1 (the app runs under --cpu-prof; its profile's top self-time functions are printed).
  */
-const SERVERS = ['app', 'nest', 'node'] as const satisfies readonly ServerName[];
+const SERVERS = ['app', 'nest', 'nest-fastify', 'node'] as const satisfies readonly ServerName[];
+const KNOWN: readonly ServerName[] = [...SERVERS, 'app-b'];
+const SETTLE_MS = 1_000;
 
-function listEnv<T extends string>(name: string, allowed: readonly T[]): T[] {
+function listEnv<T extends string>(name: string, defaults: readonly T[], allowed: readonly T[] = defaults): T[] {
   const raw = process.env[name]?.trim();
-  if (!raw) return [...allowed];
+  if (!raw) return [...defaults];
   const list = raw.split(',').map((s) => s.trim()) as T[];
   const bad = list.filter((x) => !allowed.includes(x));
   if (bad.length || !list.length) throw new Error(`${name} must be a comma-separated list of ${allowed.join(', ')}`);
@@ -50,6 +53,23 @@ function version(pkg: string): string {
     return '?';
   }
 }
+
+/**
+ * CPU time (user + system, ms) a server process has used so far, from /proc (Linux; undefined elsewhere).
+ * Per request it is far steadier than requests/s on a machine other work shares: descheduled time is not in it.
+ */
+function cpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the whole line.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+// USER_HZ: 100 on every Linux architecture Node supports.
+const CLOCK_TICKS = 100;
 
 const log = (line: string): void => void process.stderr.write(`[bench:http] ${line}\n`);
 
@@ -83,13 +103,13 @@ async function main(): Promise<void> {
   const warmupSeconds = intEnv('BENCH_HTTP_WARMUP_SECONDS', 1, 0, 600);
   const scale = intEnv('BENCH_HTTP_SCALE', 3, 1, 100);
   const routes = listEnv<RouteName>('BENCH_HTTP_ROUTES', ['get', 'transition']);
-  const names = listEnv<ServerName>('BENCH_HTTP_SERVERS', SERVERS);
+  const names = listEnv<ServerName>('BENCH_HTTP_SERVERS', SERVERS, KNOWN);
   const dialect = dialectFromEnv();
   const profile = process.env.BENCH_HTTP_PROFILE === '1';
   const out = process.env.BENCH_HTTP_OUT ?? join(projectRoot, 'bench', 'HTTP-RESULTS.md');
   const started = Date.now();
   const env = await environment();
-  Object.assign(env.versions, { '@nestjs/core': version('@nestjs/core'), express: version('express'), autocannon: version('autocannon') });
+  Object.assign(env.versions, { '@nestjs/core': version('@nestjs/core'), express: version('express'), fastify: version('fastify'), autocannon: version('autocannon') });
   log(`${dialect}, ${names.join('+')}, ${connections} connections, ${rounds} rounds × ${seconds} s per cell, routes ${routes.join('+')}; load ${env.loadBefore}`);
 
   const data = generate(sizes(scale));
@@ -107,12 +127,17 @@ async function main(): Promise<void> {
       servers.push(await startServer(name, { env: serverEnv }, execArgv));
       log(`${name} listening at ${servers[servers.length - 1].url} (pid ${servers[servers.length - 1].pid})`);
     }
-    const [app, node] = (['app', 'node'] as const).map((name) => servers.find((s) => s.name === name));
-    if (app && node) await checkSameAnswers(work, app.url, node.url);
+    const node = servers.find((s) => s.name === 'node');
+    for (const app of servers.filter((s) => s.name === 'app' || s.name === 'app-b')) if (node) await checkSameAnswers(work, app.url, node.url);
     let seed = 1;
     const cell = async (route: RouteName, server: RunningServer, cellSeconds: number): Promise<CellResult> => {
-      if (route === 'transition') await db.resetWrites();
-      return runCell(route, work, { url: server.url, connections, seconds: cellSeconds, checkBodies: server.name !== 'nest' }, seed++);
+      if (route === 'transition') {
+        // autocannon returns with up to `connections` requests still in the previous server; one finishing
+        // after the reset moves a contract to version 2 behind the next cell's back (409). Let them land first.
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+        await db.resetWrites();
+      }
+      return runCell(route, work, { url: server.url, connections, seconds: cellSeconds, checkBodies: !isConstant(server.name) }, seed++);
     };
     if (warmupSeconds > 0) {
       for (const route of routes) for (const server of servers) await cell(route, server, warmupSeconds);
@@ -123,9 +148,13 @@ async function main(): Promise<void> {
         // A rotating order, so no server always runs right after the same other one.
         const order = servers.map((_, i) => servers[(i + round - 1) % servers.length]);
         for (const server of order) {
+          const cpuBefore = cpuMs(server.pid);
           const r = await cell(route, server, seconds);
-          samples.push({ round, route, server: server.name, ...r });
-          log(`round ${round} ${route.padEnd(10)} ${server.name.padEnd(4)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} in ${r.seconds} s)`);
+          const cpuAfter = cpuMs(server.pid);
+          const cpuPerRequest = cpuBefore !== undefined && cpuAfter !== undefined && r.requests > 0 ? (cpuAfter - cpuBefore) / r.requests : undefined;
+          samples.push({ round, route, server: server.name, ...r, cpuPerRequest });
+          const cpu = cpuPerRequest === undefined ? '' : `  server CPU ${cpuPerRequest.toFixed(3)} ms/req`;
+          log(`round ${round} ${route.padEnd(10)} ${server.name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} in ${r.seconds} s)${cpu}`);
         }
       }
     }

@@ -1,16 +1,46 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ServerConfig } from './child';
 
-export type ServerName = 'app' | 'nest' | 'node';
+export type ServerName = 'app' | 'app-b' | 'nest' | 'nest-fastify' | 'node';
 
-export const SERVER_TITLES: Record<ServerName, string> = {
-  app: 'ContractDesk app (createApp)',
-  nest: 'bare NestJS route (Express), constant',
-  node: 'node:http + driver',
-};
+/** The bare route on the adapter the app runs on: the floor its ratio and target are taken against. */
+export const APP_FLOOR: ServerName = 'nest-fastify';
 
-const SCRIPTS: Record<ServerName, string> = { app: 'app-server', nest: 'nest-floor', node: 'node-floor' };
+export function serverTitle(name: ServerName): string {
+  switch (name) {
+    case 'app':
+      return 'ContractDesk app (createApp)';
+    case 'app-b':
+      return `ContractDesk app, other build (${process.env.BENCH_HTTP_APP_B_LABEL?.trim() || appBDist()})`;
+    case 'nest':
+      return 'bare NestJS route (Express), constant';
+    case 'nest-fastify':
+      return 'bare NestJS route (Fastify), constant';
+    case 'node':
+      return 'node:http + driver';
+  }
+}
+
+/** Constant answers: their bodies are not about the contract asked for, so they are not checked. */
+export const isConstant = (name: ServerName): boolean => name === 'nest' || name === 'nest-fastify';
+
+const SCRIPTS: Record<Exclude<ServerName, 'app-b'>, string> = { app: 'app-server', nest: 'nest-floor', 'nest-fastify': 'nest-fastify-floor', node: 'node-floor' };
+
+/**
+ * `app-b` is another compiled build of the app (say the main branch's, to measure a change side by side with
+ * it in one run): BENCH_HTTP_APP_B_DIST names its dist directory, whose bench/http/app-server.js is started.
+ */
+function appBDist(): string {
+  const dist = process.env.BENCH_HTTP_APP_B_DIST?.trim();
+  if (!dist) throw new Error('the app-b server needs BENCH_HTTP_APP_B_DIST: the dist directory of another build of the app');
+  return resolve(dist);
+}
+
+function scriptOf(name: ServerName, ts: boolean): { script: string; ts: boolean } {
+  if (name === 'app-b') return { script: join(appBDist(), 'bench', 'http', 'app-server.js'), ts: false };
+  return { script: join(__dirname, `${SCRIPTS[name]}${ts ? '.ts' : '.js'}`), ts };
+}
 
 export interface RunningServer {
   name: ServerName;
@@ -24,8 +54,7 @@ export interface RunningServer {
  * its port. `execArgv` carries e.g. --cpu-prof for the app.
  */
 export function startServer(name: ServerName, config: ServerConfig, execArgv: string[] = []): Promise<RunningServer> {
-  const ts = __filename.endsWith('.ts');
-  const script = join(__dirname, `${SCRIPTS[name]}${ts ? '.ts' : '.js'}`);
+  const { script, ts } = scriptOf(name, __filename.endsWith('.ts'));
   const env: NodeJS.ProcessEnv = { ...process.env, ...config.env, BENCH_HTTP_CHILD: JSON.stringify(config) };
   // The parent's own database settings must not leak into a server that was given the other dialect.
   if (!config.env.DATABASE_URL) delete env.DATABASE_URL;

@@ -1,19 +1,22 @@
 import 'reflect-metadata';
 import { type LogLevel, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MikroORM } from '@mikro-orm/core';
 import type { Env } from '../config/backend';
-import { type DynamicModule, Module } from '@nestjs/common';
-import helmet from 'helmet';
+import { BadRequestException, type DynamicModule, Module } from '@nestjs/common';
+import helmet from '@fastify/helmet';
+import helmetHeaders from 'helmet';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { assertOrmDatabaseExists } from '../db/database-exists';
 import { AppModule } from './app.module';
 import { EdgeModule } from './auth/edge.module';
-import { requestIds } from './http/request-id';
+import { requestIdentifier, requestIds } from './http/request-id';
 import { requireJsonBody } from './http/body-guard';
 import { HttpErrorFilter, sendHttpError } from './http/error-filter';
+import { fromFastify } from './http/http-types';
+import { parseJsonBodies } from './http/json-body';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
-import type { HttpRequest, HttpResponse } from './http/http-types';
 import { type AppSettings, readSettings } from './settings';
 
 export interface CreateAppOptions {
@@ -22,7 +25,7 @@ export interface CreateAppOptions {
 }
 
 export interface ContractDeskApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   settings: AppSettings;
   orm: MikroORM;
 }
@@ -33,16 +36,39 @@ export interface ContractDeskApp {
  */
 export async function createApp(env: Env, options: CreateAppOptions = {}): Promise<ContractDeskApp> {
   const settings = readSettings(env);
-  const app = await NestFactory.create<NestExpressApplication>(HostModule.register(settings), {
-    // Our own JSON parser below, so its errors get our codes instead of body-parser's text.
+  const httpLogger = new Logger('HttpErrorFilter');
+  const identify = requestIdentifier();
+  const securityHeaders = helmetHeaders();
+  const adapter = new FastifyAdapter({
+    // A URL find-my-way cannot decode ('%E0%A4%A'): Fastify would answer with the URL in its text, and
+    // before any hook runs, so the request id and helmet's headers every other answer carries are set here.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      identify(request, reply);
+      securityHeaders(request.raw, reply.raw, () => undefined);
+      const { req, res } = fromFastify(request, reply);
+      sendHttpError(error.statusCode === 400 ? new BadRequestException() : error, req, res, httpLogger);
+    },
+    // As Express routed: /users/ is /users, paths are not case-sensitive, and a path parameter is as long
+    // as the request line allows (find-my-way's default cut-off, 100 characters, answers 414).
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 16_384 },
+    // While closing, Fastify would answer a request on a kept-alive connection with its own 503 body (not
+    // our error shape); it is served instead, as before, and GracefulShutdown bounds the wait.
+    return503OnClosing: false,
+    // node:http's own defaults, which the Express app ran with; Fastify's (72 s keep-alive, no request
+    // timeout) would keep idle sockets 14 times longer and let a slow sender hold a request open forever.
+    keepAliveTimeout: 5_000,
+    requestTimeout: 300_000,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(HostModule.register(settings), adapter, {
+    // Our own JSON parser below, so its errors get our codes instead of framework text.
     bodyParser: false,
     abortOnError: false,
     logger: options.logger ?? undefined,
   });
-  app.disable('x-powered-by');
-  app.use(requestIds());
+  const fastify = app.getHttpAdapter().getInstance();
+  requestIds(fastify, identify);
   // Security headers for every answer (errors included); the API serves JSON only, so the strict defaults fit.
-  app.use(helmet());
+  await app.register(helmet);
   // No CORS headers unless origins are configured: browsers then refuse cross-origin reads of our answers.
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
@@ -52,13 +78,9 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
       maxAge: 600,
     });
   }
-  // Express would tag every JSON body with a weak hash; our only entity tags are contract versions.
-  app.set('etag', false);
-  const httpLogger = new Logger('HttpErrorFilter');
-  app.use(requireJsonBody(httpLogger));
-  app.useBodyParser('json', { limit: '64kb' });
-  // Express error middleware right after the parser: malformed or undecodable bodies never reach a route.
-  app.use((error: unknown, req: HttpRequest, res: HttpResponse, _next: (e?: unknown) => void) => sendHttpError(error, req, res, httpLogger));
+  // No ETag or X-Powered-By to turn off: Fastify sends neither; our only entity tags are contract versions.
+  requireJsonBody(fastify, httpLogger);
+  parseJsonBodies(fastify);
   app.useGlobalFilters(new HttpErrorFilter());
   serveOpenApi(app, buildOpenApiDocument(app));
   const orm = app.get(MikroORM);

@@ -57,10 +57,25 @@ async function bootstrap(backend: Backend): Promise<void> {
     if (pending.length) logger.warn(`MIGRATE_ON_START=false and ${pending.length} migration(s) are pending: /ready answers 503 until they are applied`);
   }
   stopOnSignals(app, logger);
-  await (settings.host === undefined ? app.listen(settings.port) : app.listen(settings.port, settings.host)).catch((error: unknown) => {
+  await listen(app, settings.port, settings.host).catch((error: unknown) => {
     throw cannotListen(error, settings.host, settings.port);
   });
   logger.log(`listening on ${boundAddress(app.getHttpServer().address() as AddressInfo)}`);
+}
+
+/**
+ * Without HOST, every interface, as node:http binds by default: Fastify alone would bind localhost only.
+ * '::' takes IPv4 too (dual stack); a machine without IPv6 gets '0.0.0.0'.
+ */
+async function listen(app: { listen(port: number, host: string): Promise<unknown> }, port: number, host: string | undefined): Promise<void> {
+  if (host !== undefined) return void (await app.listen(port, host));
+  try {
+    await app.listen(port, '::');
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw error;
+    await app.listen(port, '0.0.0.0');
+  }
 }
 
 async function refuseHalfCopied(orm: MikroORM, backend: Backend): Promise<void> {

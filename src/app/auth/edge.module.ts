@@ -11,9 +11,9 @@ import { TokenVerifier } from './token-verifier';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-// Express sets `route` once the request matched; `/users` is UsersController's @Post().
-function isRegistrationRequest(req: { method?: string; route?: { path?: string } }): boolean {
-  return req.method === 'POST' && req.route?.path === '/users';
+// Fastify names the matched route's pattern in `routeOptions.url`; `/users` is UsersController's @Post().
+function isRegistrationRequest(req: { method?: string; routeOptions?: { url?: string } }): boolean {
+  return req.method === 'POST' && req.routeOptions?.url === '/users';
 }
 
 function isRegistration(context: ExecutionContext): boolean {

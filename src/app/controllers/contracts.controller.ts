@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { HttpResponse as Response } from '../http/http-types';
+import type { HttpReply as Response } from '../http/http-types';
 import type { Contract } from '../../entities/contract.entity';
 import { type ContractGuard, ContractService } from '../../services/contract.service';
 import { AccessPolicy, CONTRACTS_READ } from '../access-policy';
@@ -192,7 +192,7 @@ export class ContractsController {
   }
 
   private reply(res: Response, contract: Contract) {
-    res.setHeader('ETag', etag(contract.version));
+    res.header('ETag', etag(contract.version));
     return presentContract(contract);
   }
 }

@@ -2,7 +2,7 @@ import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/core';
 import { replicaHealth } from '../../db/replicas';
-import type { HttpResponse as Response } from '../http/http-types';
+import type { HttpReply as Response } from '../http/http-types';
 import { HealthView, ReadyView } from '../dto/views';
 
 /** Probes for orchestrators. Neither needs an identity; neither says more than "ok" or which check failed. */
@@ -40,7 +40,7 @@ export class HealthController {
         .catch(() => null);
     }
     const ready = database.ok && pendingMigrations === 0;
-    if (!ready) res.status(503).setHeader('Retry-After', '5');
+    if (!ready) res.status(503).header('Retry-After', '5');
     // Reported, not decisive: reads fall back to the primary while a replica is down.
     const replicas = await replicaHealth(this.orm);
     return {

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { HttpRequest as Request, HttpResponse as Response } from './http-types';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type HttpRequest as Request, type HttpResponse as Response, fromFastify } from './http-types';
 import { DomainError, ValidationError } from '../../errors/domain-error';
 import { AuthRequiredError } from './auth-errors';
 import type { IdentifiedRequest } from './request-id';
@@ -81,6 +82,14 @@ function bodyParserError(error: unknown): { status: number; body: HttpErrorBody 
   const type = (error as { type?: unknown }).type;
   if (typeof type === 'string' && BODY_PARSER_ERRORS[type]) return BODY_PARSER_ERRORS[type];
   const status = (error as { status?: unknown }).status;
+  // Fastify's own request errors carry `statusCode` and framework text: a body Fastify refused
+  // (FST_ERR_CTP_*: a Content-Length that does not match the body, …) gets body-parser's generic answer,
+  // any other (a URL it cannot route, …) the fixed wording of its status.
+  const fastifyStatus = (error as { statusCode?: unknown }).statusCode;
+  if (typeof code === 'string' && code.startsWith('FST_') && typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+    if (code.startsWith('FST_ERR_CTP_')) return { status: fastifyStatus, body: { code: 'REQUEST.INVALID_BODY', message: 'The request body could not be read' } };
+    return { status: fastifyStatus, body: { code: `HTTP.${httpCodeName(fastifyStatus)}`, message: httpMessage(fastifyStatus) } };
+  }
   // http-errors marks client errors `expose`; body-parser wraps every stream failure that way, typed or not.
   const fromParser = typeof type === 'string' || (error as { expose?: unknown }).expose === true;
   if (fromParser && typeof status === 'number' && status >= 400 && status < 500) {
@@ -118,8 +127,8 @@ function httpMessage(status: number): string {
 }
 
 /**
- * Answers one error: the Nest filter below and the Express error middleware behind the body parser both end
- * here, so a 500 is logged with its cause whichever of the two saw it first.
+ * Answers one error: the Nest filter below (which also sees Fastify's errors: the JSON parser's, an unknown
+ * route's) and the 415 guard both end here, so a 500 is logged with its cause whichever of the two saw it first.
  */
 export function sendHttpError(exception: unknown, request: Request, response: Response, logger: Pick<Logger, 'error'>): void {
   const mapped = toHttpError(exception);
@@ -143,7 +152,8 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    sendHttpError(exception, ctx.getRequest<Request>(), ctx.getResponse<Response>(), this.logger);
+    const { req, res } = fromFastify(ctx.getRequest<FastifyRequest>(), ctx.getResponse<FastifyReply>());
+    sendHttpError(exception, req, res, this.logger);
   }
 }
 
