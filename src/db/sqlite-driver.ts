@@ -18,7 +18,6 @@ export interface SqlitePragmas {
 
 const SqliteTransaction = knexSqliteTransactionClass();
 
-
 /**
  * SQLite's plain BEGIN is DEFERRED: a transaction that reads and then writes must upgrade its lock
  * and gets SQLITE_BUSY at once (the busy handler is skipped where waiting could deadlock). Taking the
@@ -175,7 +174,14 @@ class ContractDeskSqliteDialect extends KnexSqliteDialectBase {
 
   override async acquireRawConnection(): Promise<RawSqlite> {
     const db = await super.acquireRawConnection();
-    applyPragmas(db, this.connectionSettings);
+    const pragmas = this.connectionSettings.pragmas;
+    // busy_timeout first: switching to WAL itself needs a lock another process may hold.
+    db.pragma(`busy_timeout = ${pragmas?.busyTimeoutMs ?? 5000}`);
+    if (this.connectionSettings.filename !== ':memory:') {
+      db.pragma(`journal_mode = ${pragmas?.journalMode ?? 'WAL'}`);
+    }
+    db.pragma(`synchronous = ${pragmas?.synchronous ?? 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
     return db;
   }
 }
@@ -206,15 +212,6 @@ class ContractDeskSqliteConnection extends withLeanTransactions(PragmaSqliteConn
     await closeUnpooledReader(this);
     await super.close(force);
   }
-}
-
-/** busy_timeout first: switching to WAL itself needs a lock another process may hold. */
-function applyPragmas(db: RawSqlite, settings: KnexSqliteDialect['connectionSettings']): void {
-  const pragmas = settings.pragmas;
-  db.pragma(`busy_timeout = ${pragmas?.busyTimeoutMs ?? 5000}`);
-  if (settings.filename !== ':memory:') db.pragma(`journal_mode = ${pragmas?.journalMode ?? 'WAL'}`);
-  db.pragma(`synchronous = ${pragmas?.synchronous ?? 'NORMAL'}`);
-  db.pragma('foreign_keys = ON');
 }
 
 /** better-sqlite3 driver with per-connection pragmas, BEGIN IMMEDIATE write transactions and lean transactions. */
