@@ -52,7 +52,7 @@ describeEachDialect(
     }
 
     async function missingCurrency(): Promise<number> {
-      const [row] = await raw.query<{ n: number | bigint | string }>('select count(*) as n from contracts where currency is null');
+      const [row] = await raw.query<{ n: number | bigint | string }>('select count(*) as n from contractdesk_contracts where currency is null');
       return Number(row.n);
     }
 
@@ -72,9 +72,9 @@ describeEachDialect(
 
         for (const sql of steps.backfill) await raw.query(sql);
         expect(await missingCurrency()).to.equal(0);
-        const afterFirst = await raw.query('select id, currency from contracts order by id');
+        const afterFirst = await raw.query('select id, currency from contractdesk_contracts order by id');
         for (const sql of steps.backfill) await raw.query(sql);
-        expect(await raw.query('select id, currency from contracts order by id'), 'backfill is idempotent').to.deep.equal(afterFirst);
+        expect(await raw.query('select id, currency from contractdesk_contracts order by id'), 'backfill is idempotent').to.deep.equal(afterFirst);
         await expectDataIntact('backfill');
 
         const [verify] = await raw.query<{ missing: number | bigint }>(steps.verify);
@@ -82,7 +82,7 @@ describeEachDialect(
 
         for (const sql of steps.contract) await raw.query(sql);
         await expectDataIntact('contract');
-        const [xlm] = await raw.query<{ n: number | bigint | string }>("select count(*) as n from contracts where currency = 'XLM'");
+        const [xlm] = await raw.query<{ n: number | bigint | string }>("select count(*) as n from contractdesk_contracts where currency = 'XLM'");
         expect(Number(xlm.n)).to.equal(SIZE.contracts);
       } finally {
         await raw.query('rollback');
@@ -93,17 +93,17 @@ describeEachDialect(
 
     it('the migration keeps every row, serves inserts from older app versions and enforces the currency set', async () => {
       await migrateOne(currency());
-      const [xlm] = await raw.query<{ n: number | bigint | string }>("select count(*) as n from contracts where currency = 'XLM'");
+      const [xlm] = await raw.query<{ n: number | bigint | string }>("select count(*) as n from contractdesk_contracts where currency = 'XLM'");
       expect(Number(xlm.n)).to.equal(SIZE.contracts);
 
-      const clientId = (await raw.query<{ client_id: string }>('select client_id from contracts limit 1'))[0].client_id;
-      const freelancerId = (await raw.query<{ freelancer_id: string }>('select freelancer_id from contracts limit 1'))[0].freelancer_id;
+      const clientId = (await raw.query<{ client_id: string }>('select client_id from contractdesk_contracts limit 1'))[0].client_id;
+      const freelancerId = (await raw.query<{ freelancer_id: string }>('select freelancer_id from contractdesk_contracts limit 1'))[0].freelancer_id;
       const p = db.dialect === 'postgresql' ? (i: number) => `$${i}` : () => '?';
       await raw.query(db.dialect === 'postgresql' ? 'begin' : 'begin immediate');
       try {
         // An app version that predates the column inserts without it and gets the default.
         await raw.query(
-          `insert into contracts (id, title, client_id, freelancer_id, amount, status, version, created_at, updated_at)
+          `insert into contractdesk_contracts (id, title, client_id, freelancer_id, amount, status, version, created_at, updated_at)
            values (${p(1)}, 'old app', ${p(2)}, ${p(3)}, 5, 'draft', 1, ${p(4)}, ${p(5)})`,
           [
             '00000000-0000-4000-a000-00000000c0de',
@@ -113,11 +113,11 @@ describeEachDialect(
             db.dialect === 'postgresql' ? new Date().toISOString() : Date.now(),
           ],
         );
-        const [row] = await raw.query<{ currency: string }>(`select currency from contracts where id = ${p(1)}`, ['00000000-0000-4000-a000-00000000c0de']);
+        const [row] = await raw.query<{ currency: string }>(`select currency from contractdesk_contracts where id = ${p(1)}`, ['00000000-0000-4000-a000-00000000c0de']);
         expect(row.currency).to.equal('XLM');
         await raw.query('savepoint bad_currency');
         let rejected: unknown;
-        await raw.query("update contracts set currency = 'DOGE'").catch((e) => (rejected = e));
+        await raw.query("update contractdesk_contracts set currency = 'DOGE'").catch((e) => (rejected = e));
         expect(rejected, 'CHECK rejects a currency outside the set').to.be.instanceOf(Error);
         await raw.query('rollback to savepoint bad_currency');
       } finally {

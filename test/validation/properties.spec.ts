@@ -90,7 +90,7 @@ describeEachDialect(
     const access = () => new AccessService(db.em());
     const push = () => new PushSubscriptionService(db.em());
     const s = { client: '', freelancer: '', both: '', cancelled: '', roleId: '' };
-    const count = async (table: string) => Number((await db.em().getConnection().execute(`select count(*) as n from ${table}`))[0].n);
+    const count = async (table: string) => Number((await db.em().getConnection().execute(`select count(*) as n from contractdesk_${table}`))[0].n);
 
     before(async () => {
       s.client = (await users().register({ username: 'prop.client', email: 'prop.client@example.com', role: 'client' })).id;

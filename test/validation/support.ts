@@ -14,7 +14,7 @@ const SQL_OR_DRIVER_TEXT =
 // "users" and "contracts" are also English words; quoted names, snake_case tables and SQLite's
 // "table.column" wording of constraint failures are not.
 const TABLE_NAMES = new RegExp(
-  `["\`](?:${TABLES.join('|')})["\`]|\\b(?:role_permissions|role_assignments|push_subscriptions)\\b|\\b(?:users|contracts|roles)\\.(?:id|username|email|name|amount|status|title)\\b`,
+  `\\bcontractdesk_\\w+|["\`](?:users|contracts|roles)["\`]|\\b(?:role_permissions|role_assignments|push_subscriptions)\\b|\\b(?:users|contracts|roles)\\.(?:id|username|email|name|amount|status|title)\\b`,
 );
 
 export function expectNoSqlText(message: string): void {
@@ -27,7 +27,7 @@ export async function snapshot(em: EntityManager): Promise<Record<string, { rows
   const conn = em.getConnection();
   const out: Record<string, { rows: number; sum: string }> = {};
   for (const table of TABLES) {
-    const rows = await conn.execute<Array<Record<string, unknown>>>(`select * from ${table}`);
+    const rows = await conn.execute<Array<Record<string, unknown>>>(`select * from contractdesk_${table}`);
     const lines = rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).sort();
     out[table] = { rows: rows.length, sum: createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16) };
   }
