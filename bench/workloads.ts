@@ -71,10 +71,10 @@ export async function runRound(
 
   // When W1 is not asked for (profiling one workload), the raw driver loads the data untimed.
   out.W1 = await timed(s.users + s.contracts, () => (only.has('W1') ? impl : ctx.impls.raw).w1(data));
-  check(Number(await ctx.scalar('select count(*) from users')) === s.users, `${where} W1 user count`);
-  check(Number(await ctx.scalar('select count(*) from contracts')) === s.contracts, `${where} W1 contract count`);
+  check(Number(await ctx.scalar('select count(*) from contractdesk_users')) === s.users, `${where} W1 user count`);
+  check(Number(await ctx.scalar('select count(*) from contractdesk_contracts')) === s.contracts, `${where} W1 contract count`);
   const expectedMod = data.contracts.reduce((a, c) => a + (c.amount % MOD), 0n);
-  check((await ctx.scalar(`select sum(amount % ${MOD}) from contracts`)) === expectedMod.toString(), `${where} W1 amounts`);
+  check((await ctx.scalar(`select sum(amount % ${MOD}) from contractdesk_contracts`)) === expectedMod.toString(), `${where} W1 amounts`);
   if (!only.has('W1')) delete out.W1;
 
   // Each timed loop runs its full count or stops at the cell budget, whichever comes first (the slow
@@ -107,7 +107,7 @@ export async function runRound(
       return versions.length;
     });
     check(versions.every((v) => v === 2), `${where} W3 returned versions`);
-    const done = Number(await ctx.scalar(`select count(*) from contracts where status = 'active' and version = 2`));
+    const done = Number(await ctx.scalar(`select count(*) from contractdesk_contracts where status = 'active' and version = 2`));
     check(done === versions.length, `${where} W3 rows transitioned (${done} of ${versions.length})`);
   }
 
@@ -128,7 +128,7 @@ export async function runRound(
   }
 
   if (only.has('W5')) {
-    const before = Number(await ctx.scalar(`select count(*) from contracts where status = 'active'`));
+    const before = Number(await ctx.scalar(`select count(*) from contractdesk_contracts where status = 'active'`));
     const ids = data.concurrentIds;
     const start = process.hrtime.bigint();
     const tally = await ctx.w5(name, ids, Date.now() + cellSeconds * 1000);
@@ -137,10 +137,10 @@ export async function runRound(
     // Lost-update check: every success the clients saw is exactly one row at version 2, nothing went
     // above version 2, and a conflict only ever follows someone else's commit. A lost version check
     // would let both racers succeed: more successes than rows changed, or a row at version 3.
-    const after = Number(await ctx.scalar(`select count(*) from contracts where status = 'active' and version = 2`));
+    const after = Number(await ctx.scalar(`select count(*) from contractdesk_contracts where status = 'active' and version = 2`));
     check(tally.ok > 0 && after - before === tally.ok, `${where} W5 successes ${tally.ok} vs rows transitioned ${after - before}`);
     check(tally.conflicts <= tally.ok, `${where} W5 conflicts ${tally.conflicts} without as many winners ${tally.ok}`);
-    check(Number(await ctx.scalar('select count(*) from contracts where version > 2')) === 0, `${where} W5 versions above 2`);
+    check(Number(await ctx.scalar('select count(*) from contractdesk_contracts where version > 2')) === 0, `${where} W5 versions above 2`);
     out.W5 = { ops: tally.ok / seconds, seconds, note: `${((tally.ok + tally.conflicts) / seconds).toFixed(0)} attempts/s (${tally.ok} won, ${tally.conflicts} lost the race)` };
   }
   if (only.has('W6')) {
@@ -159,10 +159,10 @@ export async function runRound(
     check(done.length > 0 && versions.length === 2 * done.length && versions.every((v) => v === 2), `${where} W6 returned versions`);
     // Every contract of every pair done is active at version 2 (both halves committed), and nothing else of W6's moved.
     const ids = done.flat();
-    const inDone = Number(await ctx.scalar(`select count(*) from contracts where status = 'active' and version = 2 and id in (${ids.map((id) => `'${id}'`).join(', ')})`));
+    const inDone = Number(await ctx.scalar(`select count(*) from contractdesk_contracts where status = 'active' and version = 2 and id in (${ids.map((id) => `'${id}'`).join(', ')})`));
     check(inDone === ids.length, `${where} W6 rows transitioned in the pairs done (${inDone} of ${ids.length})`);
     const allPairs = data.pairIds.flat();
-    const moved = Number(await ctx.scalar(`select count(*) from contracts where version <> 1 and id in (${allPairs.map((id) => `'${id}'`).join(', ')})`));
+    const moved = Number(await ctx.scalar(`select count(*) from contractdesk_contracts where version <> 1 and id in (${allPairs.map((id) => `'${id}'`).join(', ')})`));
     check(moved === ids.length, `${where} W6 rows changed (${moved}) vs transitions done (${ids.length})`);
   }
   return out;

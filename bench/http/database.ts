@@ -44,8 +44,8 @@ export async function sqliteDatabase(data: Dataset): Promise<BenchDatabase> {
     await migrate(env);
     const raw = new RawSqlite(env.DB_PATH);
     await raw.w1(data);
-    raw.db.prepare("update users set auth_subject = 'bench|' || id").run();
-    const reset = raw.db.prepare("update contracts set status = 'draft', version = 1, updated_at = created_at");
+    raw.db.prepare("update contractdesk_users set auth_subject = 'bench|' || id").run();
+    const reset = raw.db.prepare("update contractdesk_contracts set status = 'draft', version = 1, updated_at = created_at");
     return {
       dialect: 'sqlite',
       env,
@@ -92,14 +92,14 @@ export async function postgresDatabase(data: Dataset, poolMax: number): Promise<
     // An idle connection the server ends (a restart, an administrator) must not take the whole run down unexplained.
     raw.pool.on('error', (error) => process.stderr.write(`[bench:http] side connection lost: ${error.message}\n`));
     await raw.w1(data);
-    await raw.pool.query("update users set auth_subject = 'bench|' || id");
+    await raw.pool.query("update contractdesk_users set auth_subject = 'bench|' || id");
     const server = String((await raw.pool.query('select version() v')).rows[0].v).split(' on ')[0];
     return {
       dialect: 'postgresql',
       env,
       settings: { server, database: `${name} on ${u.host} (created and dropped by the run)`, pool: `DB_POOL_MAX=${poolMax} (the app's pool and the floor's pg.Pool)` },
       async resetWrites() {
-        await raw.pool.query("update contracts set status = 'draft', version = 1, updated_at = created_at");
+        await raw.pool.query("update contractdesk_contracts set status = 'draft', version = 1, updated_at = created_at");
         // Dead row versions from the last cell would otherwise slow the next one down.
         await raw.pool.query('vacuum analyze contracts');
       },

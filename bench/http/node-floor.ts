@@ -39,11 +39,11 @@ function sqliteStore(path: string, synchronous: string): Store {
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma('foreign_keys = ON');
   const columns = 'id, title, client_id, freelancer_id, cast(amount as text) as amount, currency, status, version, created_at, updated_at';
-  const byId = db.prepare(`select ${columns} from contracts where id = ?`);
+  const byId = db.prepare(`select ${columns} from contractdesk_contracts where id = ?`);
   const updates = new Map(
     CONTRACT_STATUSES.filter((to) => sourcesOf(to).length > 0).map((to) => {
       const sources = sourcesOf(to);
-      const sql = `update contracts set status = ?, version = version + 1, updated_at = ? where id = ? and version = ? and status in (${sources.map(() => '?').join(', ')}) returning ${columns}`;
+      const sql = `update contractdesk_contracts set status = ?, version = version + 1, updated_at = ? where id = ? and version = ? and status in (${sources.map(() => '?').join(', ')}) returning ${columns}`;
       return [to, { statement: db.prepare(sql), sources }] as const;
     }),
   );
@@ -62,10 +62,10 @@ function pgStore(url: string, poolMax: number): Store {
   const columns = 'id, title, client_id, freelancer_id, amount, currency, status, version, created_at, updated_at';
   return {
     async read(id) {
-      return (await pool.query<Row>(`select ${columns} from contracts where id = $1`, [id])).rows[0];
+      return (await pool.query<Row>(`select ${columns} from contractdesk_contracts where id = $1`, [id])).rows[0];
     },
     async transition(id, to, expected) {
-      const sql = `update contracts set status = $1, version = version + 1, updated_at = now() where id = $2 and version = $3 and status = any($4) returning ${columns}`;
+      const sql = `update contractdesk_contracts set status = $1, version = version + 1, updated_at = now() where id = $2 and version = $3 and status = any($4) returning ${columns}`;
       return (await pool.query<Row>(sql, [to, id, expected, sourcesOf(to)])).rows[0];
     },
     close: () => pool.end(),

@@ -3,9 +3,9 @@ import type { Dataset } from '../data';
 import type { Impl, ReadResult } from './types';
 
 const COLUMNS = 'id, title, client_id, freelancer_id, amount, status, currency, version, created_at, updated_at';
-const BY_ID = `select ${COLUMNS} from contracts where id = $1`;
-const UPDATE = 'update contracts set status = $1, version = version + 1, updated_at = $2 where id = $3 and version = $4';
-const LIST = `select ${COLUMNS} from contracts where client_id = $1 order by created_at desc, id desc limit $2`;
+const BY_ID = `select ${COLUMNS} from contractdesk_contracts where id = $1`;
+const UPDATE = 'update contractdesk_contracts set status = $1, version = version + 1, updated_at = $2 where id = $3 and version = $4';
+const LIST = `select ${COLUMNS} from contractdesk_contracts where client_id = $1 order by created_at desc, id desc limit $2`;
 const CHUNK = 1000;
 
 /** node-postgres with parameterized SQL (unnamed statements, as an app typically writes it). int8 arrives as text. */
@@ -36,13 +36,13 @@ export class RawPg implements Impl {
     await this.tx(async (c) => {
       await insertRows(
         c,
-        'insert into users (id, username, email, role, created_at) values ',
+        'insert into contractdesk_users (id, username, email, role, created_at) values ',
         data.users.map((u) => [u.id, u.username, u.email, u.role, u.createdAt]),
       );
       for (let i = 0; i < data.contracts.length; i += CHUNK) {
         await insertRows(
           c,
-          'insert into contracts (id, title, client_id, freelancer_id, amount, status, currency, version, created_at, updated_at) values ',
+          'insert into contractdesk_contracts (id, title, client_id, freelancer_id, amount, status, currency, version, created_at, updated_at) values ',
           data.contracts.slice(i, i + CHUNK).map((k) => [k.id, k.title, k.clientId, k.freelancerId, k.amount.toString(), 'draft', 'XLM', 1, k.createdAt, k.createdAt]),
         );
       }

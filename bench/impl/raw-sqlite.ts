@@ -23,13 +23,13 @@ export class RawSqlite implements Impl {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    this.insUser = this.db.prepare('insert into users (id, username, email, role, created_at) values (?, ?, ?, ?, ?)');
+    this.insUser = this.db.prepare('insert into contractdesk_users (id, username, email, role, created_at) values (?, ?, ?, ?, ?)');
     this.insContract = this.db.prepare(
-      'insert into contracts (id, title, client_id, freelancer_id, amount, status, currency, version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'insert into contractdesk_contracts (id, title, client_id, freelancer_id, amount, status, currency, version, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.byId = this.db.prepare(`select ${COLUMNS} from contracts where id = ?`);
-    this.update = this.db.prepare('update contracts set status = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
-    this.listStmt = this.db.prepare(`select ${COLUMNS} from contracts where client_id = ? order by created_at desc, id desc limit ?`);
+    this.byId = this.db.prepare(`select ${COLUMNS} from contractdesk_contracts where id = ?`);
+    this.update = this.db.prepare('update contractdesk_contracts set status = ?, version = version + 1, updated_at = ? where id = ? and version = ?');
+    this.listStmt = this.db.prepare(`select ${COLUMNS} from contractdesk_contracts where client_id = ? order by created_at desc, id desc limit ?`);
     // The same read-check-write as the services, in one BEGIN IMMEDIATE transaction.
     const step = (id: string, expected: number): number | 'conflict' => {
       const row = this.byId.get(id) as { version: number; status: string } | undefined;
@@ -85,7 +85,7 @@ export class RawSqlite implements Impl {
 
   /** Test-data reset and checks (never timed). */
   reset(): void {
-    this.db.exec('delete from contracts; delete from users;');
+    this.db.exec('delete from contractdesk_contracts; delete from contractdesk_users;');
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { assertOrmDatabaseExists } from '../db/database-exists';
 import { ContractDeskMigrator } from '../db/migrator';
 import { ContractDeskPostgreSqlDriver } from '../db/pg-driver';
 import { SQLITE_READER, SQLITE_WRITER } from '../db/replicas';
-import { ENTITIES } from '../entities';
+import { CONTRACTDESK_MIGRATIONS_TABLE, contractDeskEntities } from '../entities';
 import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
 import { type Backend, type Env, describeBackend, resolveBackend } from './backend';
 import { projectRoot } from './paths';
@@ -45,7 +45,7 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
   const backend = resolveBackend(env);
   const paths = migrationPaths(backend.kind);
   const common: Options = {
-    entities: ENTITIES,
+    entities: [...contractDeskEntities],
     metadataProvider: ReflectMetadataProvider,
     discovery: { warnWhenNoEntities: true, requireEntitiesArray: true },
     extensions: [ContractDeskMigrator],
@@ -57,7 +57,7 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
     debug: env.DB_DEBUG === 'true',
     migrations: {
       ...paths,
-      tableName: 'mikro_orm_migrations',
+      tableName: CONTRACTDESK_MIGRATIONS_TABLE,
       transactional: true,
       allOrNothing: true,
       disableForeignKeys: false,

@@ -24,7 +24,7 @@ export async function insertAssignment(em: Em, userId: string, roleId: string): 
 /** The union of the grants of every role the user holds, sorted: one query. */
 export async function grantsOf(em: Em, userId: string): Promise<string[]> {
   const rows = await em.execute<Array<{ permission: string }>>(
-    'select distinct rp.permission from role_permissions rp join role_assignments ra on ra.role_id = rp.role_id where ra.user_id = ? order by rp.permission',
+    'select distinct rp.permission from contractdesk_role_permissions rp join contractdesk_role_assignments ra on ra.role_id = rp.role_id where ra.user_id = ? order by rp.permission',
     [userId],
   );
   return rows.map((r) => r.permission);

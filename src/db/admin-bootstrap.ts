@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { AdminBootstrap } from '../entities/admin-bootstrap.entity';
 
 /**
- * The first-administrator claim as ONE statement: `insert into admin_bootstrap (id = 1, …) on conflict (id)
+ * The first-administrator claim as ONE statement: `insert into contractdesk_admin_bootstrap (id = 1, …) on conflict (id)
  * do nothing`. The primary key decides, so under any concurrency (threads, processes, app instances) exactly
  * one insert affects a row; every other one affects none and reports that. On PostgreSQL a concurrent
  * insert waits for the winner's transaction and then sees the conflict; on SQLite writers are serialised.

@@ -1,9 +1,10 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import type { EntityManager, MigrateOptions, MikroORM, UmzugMigration } from '@mikro-orm/core';
+import type { EntityManager, MigrateOptions, MigrationsOptions, MikroORM, Transaction, UmzugMigration } from '@mikro-orm/core';
 import type { Knex } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { UnavailableError } from '../errors/domain-error';
 import { assertDatabaseExists } from './database-exists';
+import { adoptLegacyMigrationsTable } from './legacy-migrations-table';
 
 /**
  * Key of the PostgreSQL advisory lock that serialises migration runs (advisory keys are per database).
@@ -32,8 +33,12 @@ type UpDownOptions = string | string[] | MigrateOptions | undefined;
 export class ContractDeskMigrator extends Migrator {
   private readonly ownEm: EntityManager;
 
-  constructor(em: EntityManager) {
-    super(em as never);
+  /**
+   * `options`: migration settings of ContractDesk's own, for a host's ORM whose `migrations` option describes the
+   * host's migrations (see migrateContractDesk). Without it, the ORM's configured ones (ContractDesk's own ORM).
+   */
+  constructor(em: EntityManager, options?: MigrationsOptions) {
+    super((options ? withMigrationsOptions(em, options) : em) as never);
     this.ownEm = em;
   }
 
@@ -75,13 +80,18 @@ export class ContractDeskMigrator extends Migrator {
     if (options && typeof options === 'object' && !Array.isArray(options) && options.transaction) return run(options);
     if (isSqlite(this.ownEm)) {
       const path = String(this.ownEm.config.get('dbName'));
-      if (path === ':memory:') return run(options);
-      return withLockFile(`${path}.migrate-lock`, () => run(options));
+      const migrate = async () => {
+        await this.ownEm.fork().transactional((em) => this.adoptLegacyTable(em.getTransactionContext<Knex.Transaction>()!));
+        return run(options);
+      };
+      if (path === ':memory:') return migrate();
+      return withLockFile(`${path}.migrate-lock`, migrate);
     }
     return this.ownEm.fork().transactional(async (em) => {
       const trx = em.getTransactionContext<Knex.Transaction>()!;
       await em.getConnection().execute(`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`, [], 'all', trx);
       // The bookkeeping table is created (if missing) and read inside the locked transaction too.
+      await this.adoptLegacyTable(trx);
       const storage = this.getStorage();
       storage.setMasterMigration(trx);
       try {
@@ -91,6 +101,30 @@ export class ContractDeskMigrator extends Migrator {
       }
     });
   }
+
+  /** Moves ContractDesk's rows out of the migrations table it shared before it had its own (see the module). */
+  private async adoptLegacyTable(trx: Transaction): Promise<void> {
+    const storage = this.getStorage();
+    storage.setMasterMigration(trx);
+    try {
+      const known = [...(await this.getPendingMigrations()).map((m) => m.name)];
+      await adoptLegacyMigrationsTable(this.ownEm, trx, storage, known);
+    } finally {
+      storage.unsetMasterMigration();
+    }
+  }
+}
+
+/**
+ * The EntityManager as MikroORM's Migrator sees it, with `config.get('migrations')` answering `options`: the
+ * Migrator reads its settings from the ORM's configuration, and a host's configuration describes the host's
+ * migrations. Only that one key differs; the driver, connection and every other setting are the host's.
+ */
+function withMigrationsOptions(em: EntityManager, options: MigrationsOptions): EntityManager {
+  const config = Object.create(em.config, {
+    get: { value: (key: string, fallback?: unknown) => (key === 'migrations' ? options : em.config.get(key as never, fallback as never)) },
+  });
+  return Object.create(em, { config: { value: config } }) as EntityManager;
 }
 
 function withTransaction(options: UpDownOptions, transaction: Knex.Transaction): MigrateOptions {

@@ -6,9 +6,9 @@ import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/core';
  * wins under any concurrency. No foreign key to users: deleting the claimant (or revoking their roles) must
  * not delete the row, because a missing row would re-open the bootstrap to every registered user.
  */
-@Entity({ tableName: 'admin_bootstrap' })
+@Entity({ tableName: 'contractdesk_admin_bootstrap' })
 @Check({ name: 'admin_bootstrap_single_row', expression: 'id = 1' })
-export class AdminBootstrap {
+class ContractDeskAdminBootstrap {
   @PrimaryKey({ type: 'integer', autoincrement: false })
   id: number = 1;
 
@@ -22,3 +22,7 @@ export class AdminBootstrap {
   @Property({ type: 'datetime' })
   claimedAt: Date = new Date();
 }
+
+// MikroORM 6 names an entity after its runtime class name, and names are global within one ORM: a host with its
+// own `AdminBootstrap` entity would clash. The class is ContractDeskAdminBootstrap at run time and AdminBootstrap in the domain (entities/index.ts).
+export { ContractDeskAdminBootstrap as AdminBootstrap };

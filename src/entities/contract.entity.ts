@@ -10,12 +10,12 @@ import { User } from './user.entity';
 export const CONTRACT_CURRENCIES = ['XLM', 'USDC', 'EURC'] as const;
 export type ContractCurrency = (typeof CONTRACT_CURRENCIES)[number];
 
-@Entity({ tableName: 'contracts' })
+@Entity({ tableName: 'contractdesk_contracts' })
 @Check({ name: 'contracts_amount_non_negative', expression: 'amount >= 0' })
-@Index({ name: 'contracts_client_created_idx', properties: ['client', 'createdAt'] })
-@Index({ name: 'contracts_freelancer_created_idx', properties: ['freelancer', 'createdAt'] })
-@Index({ name: 'contracts_status_idx', properties: ['status'] })
-export class Contract {
+@Index({ name: 'contractdesk_contracts_client_created_idx', properties: ['client', 'createdAt'] })
+@Index({ name: 'contractdesk_contracts_freelancer_created_idx', properties: ['freelancer', 'createdAt'] })
+@Index({ name: 'contractdesk_contracts_status_idx', properties: ['status'] })
+class ContractDeskContract {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -92,3 +92,7 @@ export class Contract {
     return this.client.id === userId || this.freelancer.id === userId;
   }
 }
+
+// MikroORM 6 names an entity after its runtime class name, and names are global within one ORM: a host with its
+// own `Contract` entity would clash. The class is ContractDeskContract at run time and Contract in the domain (entities/index.ts).
+export { ContractDeskContract as Contract };

@@ -6,16 +6,16 @@ import { User } from './user.entity';
  * A Web Push endpoint owned by exactly one account: `endpoint` is unique and the owner never changes.
  * Rows are written by PushSubscriptionService's single-statement claim, never by a plain flush.
  */
-@Entity({ tableName: 'push_subscriptions' })
-@Index({ name: 'push_subscriptions_user_idx', properties: ['user'] })
-export class PushSubscription {
+@Entity({ tableName: 'contractdesk_push_subscriptions' })
+@Index({ name: 'contractdesk_push_subscriptions_user_idx', properties: ['user'] })
+class ContractDeskPushSubscription {
   [OptionalProps]?: 'id' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
   @Property({ type: 'string', length: 1000 })
-  @Unique({ name: 'push_subscriptions_endpoint_unique' })
+  @Unique({ name: 'contractdesk_push_subscriptions_endpoint_unique' })
   endpoint!: string;
 
   @Property({ type: 'string', length: 100 })
@@ -33,3 +33,7 @@ export class PushSubscription {
   @Property({ type: 'datetime' })
   updatedAt: Date = new Date();
 }
+
+// MikroORM 6 names an entity after its runtime class name, and names are global within one ORM: a host with its
+// own `PushSubscription` entity would clash. The class is ContractDeskPushSubscription at run time and PushSubscription in the domain (entities/index.ts).
+export { ContractDeskPushSubscription as PushSubscription };

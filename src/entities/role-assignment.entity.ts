@@ -3,9 +3,9 @@ import { Role } from './role.entity';
 import { User } from './user.entity';
 
 /** User ↔ Role. Both FKs cascade: removing a user or a role removes the assignment, nothing else. */
-@Entity({ tableName: 'role_assignments' })
-@Index({ name: 'role_assignments_role_idx', properties: ['role'] })
-export class RoleAssignment {
+@Entity({ tableName: 'contractdesk_role_assignments' })
+@Index({ name: 'contractdesk_role_assignments_role_idx', properties: ['role'] })
+class ContractDeskRoleAssignment {
   [PrimaryKeyProp]?: ['user', 'role'];
 
   @ManyToOne({ entity: () => User, ref: true, primary: true, deleteRule: 'cascade', updateRule: 'cascade' })
@@ -22,3 +22,7 @@ export class RoleAssignment {
     this.role = ref(role);
   }
 }
+
+// MikroORM 6 names an entity after its runtime class name, and names are global within one ORM: a host with its
+// own `RoleAssignment` entity would clash. The class is ContractDeskRoleAssignment at run time and RoleAssignment in the domain (entities/index.ts).
+export { ContractDeskRoleAssignment as RoleAssignment };

@@ -3,8 +3,8 @@ import * as validate from '../domain/validation';
 import { Role } from './role.entity';
 
 /** Join table role+permission. The FK cascades in the database itself, so deleting a role by any path removes its grants. */
-@Entity({ tableName: 'role_permissions' })
-export class RolePermission {
+@Entity({ tableName: 'contractdesk_role_permissions' })
+class ContractDeskRolePermission {
   [PrimaryKeyProp]?: ['role', 'permission'];
 
   @ManyToOne({ entity: () => Role, ref: true, primary: true, deleteRule: 'cascade', updateRule: 'cascade' })
@@ -21,3 +21,7 @@ export class RolePermission {
     this.permission = validate.permission(permission);
   }
 }
+
+// MikroORM 6 names an entity after its runtime class name, and names are global within one ORM: a host with its
+// own `RolePermission` entity would clash. The class is ContractDeskRolePermission at run time and RolePermission in the domain (entities/index.ts).
+export { ContractDeskRolePermission as RolePermission };

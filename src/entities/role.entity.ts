@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import * as validate from '../domain/validation';
 
-@Entity({ tableName: 'roles' })
-export class Role {
+@Entity({ tableName: 'contractdesk_roles' })
+class ContractDeskRole {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
   @Property({ type: 'string', length: 64 })
-  @Unique({ name: 'roles_name_unique' })
+  @Unique({ name: 'contractdesk_roles_name_unique' })
   name: string;
 
   @Property({ type: 'string', length: 500, default: '' })
@@ -25,13 +25,13 @@ export class Role {
   updatedAt: Date = new Date();
 
   constructor(props: { name: unknown; description?: unknown; priority?: unknown }) {
-    this.name = Role.checkName(props.name);
+    this.name = ContractDeskRole.checkName(props.name);
     if (props.description !== undefined) this.describe(props.description);
     if (props.priority !== undefined) this.prioritise(props.priority);
   }
 
   rename(name: unknown): void {
-    this.name = Role.checkName(name);
+    this.name = ContractDeskRole.checkName(name);
   }
 
   describe(description: unknown): void {
@@ -46,3 +46,7 @@ export class Role {
     return validate.text('name', name, { max: validate.LIMITS.roleNameMax });
   }
 }
+
+// MikroORM 6 names an entity after its runtime class name, and names are global within one ORM: a host with its
+// own `Role` entity would clash. The class is ContractDeskRole at run time and Role in the domain (entities/index.ts).
+export { ContractDeskRole as Role };

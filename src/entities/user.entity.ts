@@ -3,17 +3,17 @@ import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { PARTY_ROLES, PartyRole } from '../domain/party-role';
 import * as validate from '../domain/validation';
 
-@Entity({ tableName: 'users' })
-export class User {
+@Entity({ tableName: 'contractdesk_users' })
+class ContractDeskUser {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
   @Property({ type: 'string', length: 32 })
-  @Unique({ name: 'users_username_unique' })
+  @Unique({ name: 'contractdesk_users_username_unique' })
   username: string;
 
   @Property({ type: 'string', length: 254 })
-  @Unique({ name: 'users_email_unique' })
+  @Unique({ name: 'contractdesk_users_email_unique' })
   email: string;
 
   @Enum({ items: () => PartyRole, type: 'string', length: 16 })
@@ -28,7 +28,7 @@ export class User {
    * one. Unique: two registrations for one subject cannot both win, whatever the concurrency.
    */
   @Property({ type: 'string', length: 255, nullable: true })
-  @Unique({ name: 'users_auth_subject_unique' })
+  @Unique({ name: 'contractdesk_users_auth_subject_unique' })
   authSubject?: string | null = null;
 
   /** Validates and normalises (trim, lower-case) so both databases see identical values. */
@@ -39,3 +39,7 @@ export class User {
     this.authSubject = props.authSubject ?? null;
   }
 }
+
+// MikroORM 6 names an entity after its runtime class name, and names are global within one ORM: a host with its
+// own `User` entity would clash. The class is ContractDeskUser at run time and User in the domain (entities/index.ts).
+export { ContractDeskUser as User };

@@ -15,12 +15,12 @@ import { ConflictError, DomainError, InternalError, UnavailableError } from './d
  * A violation of one of these is a meaningful conflict; anything else is a generic one.
  */
 const UNIQUE_CONFLICTS: ReadonlyArray<{ pg: string; sqlite: string; error: () => DomainError }> = [
-  { pg: 'users_username_unique', sqlite: 'users.username', error: () => ConflictError.usernameTaken() },
-  { pg: 'users_email_unique', sqlite: 'users.email', error: () => ConflictError.emailTaken() },
-  { pg: 'users_auth_subject_unique', sqlite: 'users.auth_subject', error: () => ConflictError.subjectTaken() },
-  { pg: 'admin_bootstrap_pkey', sqlite: 'admin_bootstrap.id', error: () => ConflictError.bootstrapClosed() },
-  { pg: 'roles_name_unique', sqlite: 'roles.name', error: () => ConflictError.roleNameTaken() },
-  { pg: 'push_subscriptions_endpoint_unique', sqlite: 'push_subscriptions.endpoint', error: () => ConflictError.endpointClaimed() },
+  { pg: 'contractdesk_users_username_unique', sqlite: 'contractdesk_users.username', error: () => ConflictError.usernameTaken() },
+  { pg: 'contractdesk_users_email_unique', sqlite: 'contractdesk_users.email', error: () => ConflictError.emailTaken() },
+  { pg: 'contractdesk_users_auth_subject_unique', sqlite: 'contractdesk_users.auth_subject', error: () => ConflictError.subjectTaken() },
+  { pg: 'contractdesk_admin_bootstrap_pkey', sqlite: 'contractdesk_admin_bootstrap.id', error: () => ConflictError.bootstrapClosed() },
+  { pg: 'contractdesk_roles_name_unique', sqlite: 'contractdesk_roles.name', error: () => ConflictError.roleNameTaken() },
+  { pg: 'contractdesk_push_subscriptions_endpoint_unique', sqlite: 'contractdesk_push_subscriptions.endpoint', error: () => ConflictError.endpointClaimed() },
 ];
 
 // PostgreSQL SQLSTATEs that mean "the server or the connection went away": retry later.

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { COPY_MARKER_TABLE } from '../db/copy-marker';
+import { CONTRACTDESK_MIGRATIONS_TABLE } from '../entities';
 import { Utils } from '@mikro-orm/core';
 import { type Backend, type Env, describeBackend, resolveBackend } from '../config/backend';
 import { type ContractDeskOrm, createConfig, initOrm, migrationPaths } from '../config/orm-config';
@@ -77,7 +78,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyReport> {
   const src = await open(source, true, 'source');
   let dst: RawDb | undefined;
   try {
-    if (!(await src.tableExists('mikro_orm_migrations'))) {
+    if (!(await src.tableExists(CONTRACTDESK_MIGRATIONS_TABLE))) {
       throw new CopyError('COPY.SOURCE_NOT_MIGRATED', 'The source has no migration history: it is not a ContractDesk database, or it was never migrated');
     }
     const specs = await withOrm(sourceEnv, async (orm) => {

@@ -6,9 +6,10 @@ import type { AbstractSqlDriver, EntityManager as SqlEntityManager } from '@mikr
 import { Migration, type Migrator } from '@mikro-orm/migrations';
 import { type Env, describeBackend, resolveBackend } from '../config/backend';
 import { type ContractDeskOrm, type Dialect, createConfig, migrationPaths } from '../config/orm-config';
+import { CONTRACTDESK_MIGRATIONS_TABLE } from '../entities';
 import { OperationError } from '../errors/domain-error';
 
-export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+export const MIGRATIONS_TABLE = CONTRACTDESK_MIGRATIONS_TABLE;
 export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgresql'];
 
 /** Marks a generated PostgreSQL down() that the author still has to write (a test refuses it). */

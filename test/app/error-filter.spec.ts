@@ -16,7 +16,7 @@ import {
 } from '../../src/errors/domain-error';
 import { translateError } from '../../src/errors/translate';
 
-const SQL = `insert into "users" ("id", "username") values ('x', 'secret') - duplicate key value violates unique constraint "users_pkey"`;
+const SQL = `insert into "contractdesk_users" ("id", "username") values ('x', 'secret') - duplicate key value violates unique constraint "users_pkey"`;
 
 describe('app: error → HTTP mapping', () => {
   it('maps every DomainError kind to its status with { code, message, field? }', () => {

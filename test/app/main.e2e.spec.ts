@@ -69,7 +69,7 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
     expect(running.output()).to.match(/SIGTERM: finishing in-flight requests/);
     const db = openSqlite(file, { readonly: true });
     try {
-      expect(db.prepare('select username, auth_subject from users').all()).to.deep.equal([{ username: 'operator', auth_subject: 'operator' }]);
+      expect(db.prepare('select username, auth_subject from contractdesk_users').all()).to.deep.equal([{ username: 'operator', auth_subject: 'operator' }]);
     } finally {
       db.close();
     }

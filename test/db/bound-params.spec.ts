@@ -15,8 +15,8 @@ describeEachDialect('bound values in transactions', (db) => {
   const rawRow = async (id: string) => {
     const sql =
       db.dialect === 'sqlite'
-        ? 'select title, amount, typeof(amount) as amount_type, updated_at, typeof(updated_at) as updated_type, version from contracts where id = ?'
-        : 'select title, amount::text as amount, updated_at::text as updated_at, version from contracts where id = ?';
+        ? 'select title, amount, typeof(amount) as amount_type, updated_at, typeof(updated_at) as updated_type, version from contractdesk_contracts where id = ?'
+        : 'select title, amount::text as amount, updated_at::text as updated_at, version from contractdesk_contracts where id = ?';
     const [row] = await db.em().getConnection().execute<Record<string, unknown>[]>(sql, [id]);
     return row;
   };

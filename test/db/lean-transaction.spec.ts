@@ -202,7 +202,7 @@ describeEachDialect(
       let refused: unknown;
       await db
         .em()
-        .transactional(async () => undefined, { isolationLevel: 'serializable; drop table users' as IsolationLevel })
+        .transactional(async () => undefined, { isolationLevel: 'serializable; drop table contractdesk_users' as IsolationLevel })
         .catch((error: unknown) => (refused = error));
       expect(String(refused)).to.match(/Unsupported isolation level/);
     });

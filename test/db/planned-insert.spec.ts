@@ -102,8 +102,8 @@ describeEachDialect('planned batched inserts', (db) => {
   }
 
   async function clear(): Promise<void> {
-    await db.em().getConnection().execute('delete from contracts');
-    await db.em().getConnection().execute('delete from users');
+    await db.em().getConnection().execute('delete from contractdesk_contracts');
+    await db.em().getConnection().execute('delete from contractdesk_users');
   }
 
   it('a flush writes the same statements and the same bytes as MikroORM\'s own path, without it', async () => {

@@ -37,7 +37,7 @@ describeEachDialect(
       const holdWriteLock = () => {
         const other = openSqlite(db.env.DB_PATH);
         other.exec('BEGIN IMMEDIATE');
-        other.prepare(`update users set email = email where id = ?`).run(client.id);
+        other.prepare(`update contractdesk_users set email = email where id = ?`).run(client.id);
         return {
           release: () => {
             if (other.open) {
@@ -110,7 +110,7 @@ describeEachDialect(
     }
 
     if (db.dialect === 'postgresql') {
-      const increment = (em: Em, id: string) => em.execute(`update contracts set amount = amount + 1 where id = ?`, [id]);
+      const increment = (em: Em, id: string) => em.execute(`update contractdesk_contracts set amount = amount + 1 where id = ?`, [id]);
       const amounts = async (ids: string[]) => {
         const rows = await db.em().find(Contract, { id: { $in: ids } });
         return ids.map((id) => rows.find((r) => r.id === id)!.amount);
@@ -172,9 +172,9 @@ describeEachDialect(
       const skewed = (rows: string[], target: string, meet: () => Promise<void>, firstAttemptOnly: { attempt: number }) => (em: Em) =>
         (async () => {
           await em.execute('set transaction isolation level serializable');
-          const [{ total }] = await em.execute(`select sum(amount)::text as total from contracts where id in (?, ?)`, rows);
+          const [{ total }] = await em.execute(`select sum(amount)::text as total from contractdesk_contracts where id in (?, ?)`, rows);
           if (firstAttemptOnly.attempt === 1) await meet();
-          await em.execute(`update contracts set amount = ? where id = ?`, [String(BigInt(total) + 1n), target]);
+          await em.execute(`update contractdesk_contracts set amount = ? where id = ?`, [String(BigInt(total) + 1n), target]);
         })();
 
       it('serialization failure: SERIALIZABLE write skew → DB.CONTENTION for one; withRetry re-runs it on fresh data', async () => {

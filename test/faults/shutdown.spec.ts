@@ -107,7 +107,7 @@ describeEachDialect('faults: graceful shutdown with transactions in flight', (db
 
       const fresh = openSqlite(path, { readonly: true });
       try {
-        const tags = (fresh.prepare(`select distinct substr(title, 1, instr(title, '#') - 1) as tag from contracts`).all() as Array<{ tag: string }>).map((r) => r.tag);
+        const tags = (fresh.prepare(`select distinct substr(title, 1, instr(title, '#') - 1) as tag from contractdesk_contracts`).all() as Array<{ tag: string }>).map((r) => r.tag);
         expect(tags.sort()).to.deep.equal(committed.sort());
       } finally {
         fresh.close();

@@ -117,9 +117,9 @@ for (const synchronous of ['NORMAL', 'FULL'] as const) {
       expect(victim, 'the crash loop left batches to tamper with').to.be.a('string');
       const db = openSqlite(path);
       try {
-        db.prepare(`delete from contracts where title = ?`).run(`${victim}#7`);
-        db.prepare(`delete from contracts where title like ?`).run(`${removed}#%`);
-        db.prepare(`delete from users where username like ?`).run(`${removed}-_`);
+        db.prepare(`delete from contractdesk_contracts where title = ?`).run(`${victim}#7`);
+        db.prepare(`delete from contractdesk_contracts where title like ?`).run(`${removed}#%`);
+        db.prepare(`delete from contractdesk_users where username like ?`).run(`${removed}-_`);
       } finally {
         db.close();
       }

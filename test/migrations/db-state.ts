@@ -73,7 +73,7 @@ export async function foreignKeyProblems(db: RawDb): Promise<unknown[]> {
 }
 
 export async function appliedMigrations(db: RawDb): Promise<string[]> {
-  const rows = await db.query<{ name: string }>('select name from mikro_orm_migrations order by id');
+  const rows = await db.query<{ name: string }>('select name from contractdesk_migrations order by id');
   return rows.map((r) => r.name);
 }
 

@@ -104,7 +104,7 @@ describeEachDialect(
       this.timeout(60_000);
       const raw = await rawFor(db.env);
       try {
-        await raw.transaction([[`insert into mikro_orm_migrations (name, executed_at) values ('Migration29991231000000_FromTheFuture', ${db.dialect === 'sqlite' ? 'datetime()' : 'now()'})`]]);
+        await raw.transaction([[`insert into contractdesk_migrations (name, executed_at) values ('Migration29991231000000_FromTheFuture', ${db.dialect === 'sqlite' ? 'datetime()' : 'now()'})`]]);
         const status = await migrate(['status'], db.env);
         expect(status.code).to.equal(2);
         expect(status.out).to.include('  Migration29991231000000_FromTheFuture');
@@ -115,7 +115,7 @@ describeEachDialect(
         }
         expect(await appliedMigrations(raw)).to.deep.equal([...names(), 'Migration29991231000000_FromTheFuture']);
       } finally {
-        await raw.transaction([["delete from mikro_orm_migrations where name = 'Migration29991231000000_FromTheFuture'"]]);
+        await raw.transaction([["delete from contractdesk_migrations where name = 'Migration29991231000000_FromTheFuture'"]]);
         await raw.close();
       }
     });

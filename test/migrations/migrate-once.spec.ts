@@ -29,7 +29,7 @@ describeEachDialect(
         expect(applied.filter((list) => list.length > 0)).to.have.length(1);
 
         const rows = await db.em().getConnection().execute<{ name: string; n: number | string }[]>(
-          'select name, count(*) as n from mikro_orm_migrations group by name order by name',
+          'select name, count(*) as n from contractdesk_migrations group by name order by name',
         );
         expect(rows.map((r) => [r.name, Number(r.n)])).to.deep.equal(expected.map((name) => [name, 1]));
         console.log(`      [${db.variant}] ${INSTANCES} instances, ${expected.length} migrations, applied by one instance, rows once each`);

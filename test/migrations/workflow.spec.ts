@@ -48,7 +48,7 @@ describeEachDialect(
       // A status check only reads: it did not create the migration table.
       const raw = await rawFor(db.env);
       try {
-        expect(await raw.tableExists('mikro_orm_migrations')).to.equal(false);
+        expect(await raw.tableExists('contractdesk_migrations')).to.equal(false);
       } finally {
         await raw.close();
       }

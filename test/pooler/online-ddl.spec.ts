@@ -20,18 +20,18 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * of named prepared statements (0A000) on every pooled connection.
  */
 const PG_ROUND = [
-  'alter table contracts alter column title type varchar(300)',
-  'alter table contracts add column ddl_probe integer',
+  'alter table contractdesk_contracts alter column title type varchar(300)',
+  'alter table contractdesk_contracts add column ddl_probe integer',
   'create index contracts_ddl_probe_idx on contracts (ddl_probe)',
   'drop index contracts_ddl_probe_idx',
-  'alter table contracts drop column ddl_probe',
-  'alter table contracts alter column title type varchar(200)',
+  'alter table contractdesk_contracts drop column ddl_probe',
+  'alter table contractdesk_contracts alter column title type varchar(200)',
 ];
 const SQLITE_ROUND = [
-  'alter table contracts add column ddl_probe integer',
+  'alter table contractdesk_contracts add column ddl_probe integer',
   'create index contracts_ddl_probe_idx on contracts (ddl_probe)',
   'drop index contracts_ddl_probe_idx',
-  'alter table contracts drop column ddl_probe',
+  'alter table contractdesk_contracts drop column ddl_probe',
 ];
 
 interface Owned {

@@ -180,7 +180,7 @@ describe('PostgreSQL through a real PgBouncer (pool_mode=transaction)', function
       const direct = new Client({ connectionString: databaseUrl(dbName) });
       await direct.connect();
       try {
-        expect((await direct.query('select count(*)::int as n from users where username = $1', [during])).rows[0].n).to.equal(0);
+        expect((await direct.query('select count(*)::int as n from contractdesk_users where username = $1', [during])).rows[0].n).to.equal(0);
       } finally {
         await direct.end();
       }

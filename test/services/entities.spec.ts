@@ -150,7 +150,7 @@ describeEachDialect('entities round-trip and constraints', (db) => {
     expect(perms.map((p) => p.permission)).to.deep.equal(['contracts.read', 'contracts:*']);
 
     // Delete with a plain SQL delete so only the database's ON DELETE CASCADE can remove the children.
-    await db.em().getConnection().execute(`delete from roles where id = '${role.id}'`);
+    await db.em().getConnection().execute(`delete from contractdesk_roles where id = '${role.id}'`);
     expect(await db.em().count(RolePermission, { role: role.id })).to.equal(0);
     expect(await db.em().count(RoleAssignment, { role: role.id })).to.equal(0);
     expect(await db.em().count(RolePermission, { role: other.id }), 'other roles keep their grants').to.equal(1);

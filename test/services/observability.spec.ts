@@ -47,7 +47,7 @@ describeEachDialect(
       await new ContractService(orm.em.fork() as EntityManager).transition(contract.id, { to: 'active', expectedVersion: 1 });
 
       const begin = db.dialect === 'sqlite' ? /^begin immediate$/ : /^begin$/;
-      const shape = [begin, /^select .* from "contracts" where "id" = \?$/, /^update "contracts" set .* where "id" = \? and "version" = \?/, /^commit$/];
+      const shape = [begin, /^select .* from "contractdesk_contracts" where "id" = \?$/, /^update "contractdesk_contracts" set .* where "id" = \? and "version" = \?/, /^commit$/];
       const sent = logged.map(statement);
       expect(sent, sent.join('\n')).to.have.length(shape.length);
       shape.forEach((pattern, i) => expect(sent[i]).to.match(pattern));
@@ -92,7 +92,7 @@ describeEachDialect(
       logged.length = 0;
       await new ContractService(orm.em.fork() as EntityManager).get(contract.id);
       expect(logged.map(statement)).to.deep.equal([statement(hooked[hooked.length - 1])]);
-      expect(statement(hooked[hooked.length - 1])).to.match(/^select .* from "contracts" where "id" = \?$/);
+      expect(statement(hooked[hooked.length - 1])).to.match(/^select .* from "contractdesk_contracts" where "id" = \?$/);
     });
   },
   { sqliteFile: true },

@@ -69,7 +69,7 @@ describe('validation rules (pure)', () => {
   });
 
   it('messages name the field and the rule but never echo the input', () => {
-    const payload = "x'); drop table users; --\u0000";
+    const payload = "x'); drop table contractdesk_users; --\u0000";
     const checks: Array<() => unknown> = [
       () => validate.uuid('id', payload),
       () => validate.username(payload),

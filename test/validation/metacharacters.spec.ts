@@ -20,7 +20,7 @@ export const METACHARACTER_TEXTS: readonly string[] = [
   `\\`,
   `\\'`,
   `\\\\'; --`,
-  `'); drop table contracts; --`,
+  `'); drop table contractdesk_contracts; --`,
   `" or ""="`,
   `?`,
   `??`,
@@ -55,7 +55,7 @@ describeEachDialect('metacharacters and unicode round-trip exactly', (db) => {
     for (const title of METACHARACTER_TEXTS) {
       const created = await contracts().create({ title, clientId: client.id, freelancerId: freelancer.id, amount: '1' });
       expect((await contracts().get(created.id)).title).to.equal(title);
-      expect((await raw('select title from contracts where id = ?', created.id)).title).to.equal(title);
+      expect((await raw('select title from contractdesk_contracts where id = ?', created.id)).title).to.equal(title);
       const renamed = `${title} (v2) ${title}`.slice(0, 200);
       await contracts().rename(created.id, { expectedVersion: created.version, title: renamed });
       expect((await contracts().get(created.id)).title).to.equal(renamed.trim());
@@ -72,7 +72,7 @@ describeEachDialect('metacharacters and unicode round-trip exactly', (db) => {
       const role = await access().createRole({ name, description, priority: i - 5 });
       const loaded = await access().getRole(role.id);
       expect([loaded.name, loaded.description, loaded.priority]).to.deep.equal([name, description, i - 5]);
-      expect(await raw('select name, description from roles where id = ?', role.id)).to.deep.equal({ name, description });
+      expect(await raw('select name, description from contractdesk_roles where id = ?', role.id)).to.deep.equal({ name, description });
       await access().updateRole(role.id, { description: text });
       expect((await access().getRole(role.id)).description).to.equal(text);
       await expectFailure(() => access().createRole({ name }), { type: ConflictError, code: 'ROLE.NAME_TAKEN' });
@@ -95,7 +95,7 @@ describeEachDialect('metacharacters and unicode round-trip exactly', (db) => {
       const user = await users().register({ username, email, role: 'both' });
       const loaded = await users().get(user.id);
       expect([loaded.username, loaded.email]).to.deep.equal([username.toLowerCase(), email.toLowerCase()]);
-      expect(await raw('select username, email from users where id = ?', user.id)).to.deep.equal({
+      expect(await raw('select username, email from contractdesk_users where id = ?', user.id)).to.deep.equal({
         username: username.toLowerCase(),
         email: email.toLowerCase(),
       });

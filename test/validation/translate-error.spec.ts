@@ -56,7 +56,7 @@ describeEachDialect('translateError on real driver errors', (db) => {
 
   it('the same violation from a statement that went through knex (whose message carries SQL and data) comes out just as clean', async () => {
     await makeUser(db.em(), undefined, 'taken.twice');
-    const insert = `insert into users (id, username, email, role, created_at) values ('${randomUUID()}', 'taken.twice', 'x@example.com', 'client', '2026-01-01 00:00:00')`;
+    const insert = `insert into contractdesk_users (id, username, email, role, created_at) values ('${randomUUID()}', 'taken.twice', 'x@example.com', 'client', '2026-01-01 00:00:00')`;
     const converted = toDriverException(await thrown(() => db.em().getConnection().execute(insert)), db.em());
     expect(converted).to.be.instanceOf(UniqueConstraintViolationException);
     expect((converted as Error).message).to.match(/insert/i).and.to.include('taken.twice');
@@ -69,7 +69,7 @@ describeEachDialect('translateError on real driver errors', (db) => {
     const em = db.em();
     const role = new Role({ name: 'dup-pk' });
     await em.persistAndFlush(role);
-    const insert = `insert into role_permissions (role_id, permission, created_at) values ('${role.id}', 'secret.perm', '2026-01-01 00:00:00')`;
+    const insert = `insert into contractdesk_role_permissions (role_id, permission, created_at) values ('${role.id}', 'secret.perm', '2026-01-01 00:00:00')`;
     await em.getConnection().execute(insert);
     const raw = await thrown(() => db.em().getConnection().execute(insert));
     const converted = toDriverException(raw, db.em());
@@ -100,7 +100,7 @@ describeEachDialect('translateError on real driver errors', (db) => {
 
   it('NOT NULL violation → DB.CONSTRAINT_VIOLATION', async () => {
     const error = await thrown(() =>
-      db.em().getConnection().execute(`insert into users (id, username, email, role, created_at) values ('${randomUUID()}', 'nn.user', null, 'client', '2026-01-01')`),
+      db.em().getConnection().execute(`insert into contractdesk_users (id, username, email, role, created_at) values ('${randomUUID()}', 'nn.user', null, 'client', '2026-01-01')`),
     );
     const converted = toDriverException(error, db.em());
     expect(converted).to.be.instanceOf(NotNullConstraintViolationException);
@@ -110,7 +110,7 @@ describeEachDialect('translateError on real driver errors', (db) => {
   });
 
   it('SQL syntax error → INTERNAL with a generic message, raw or converted', async () => {
-    const raw = await thrown(() => db.em().getConnection().execute("selec 'classified' from users"));
+    const raw = await thrown(() => db.em().getConnection().execute("selec 'classified' from contractdesk_users"));
     for (const error of [raw, toDriverException(raw, db.em())]) {
       const translated = translateError(error);
       expect(translated).to.be.instanceOf(InternalError);
@@ -138,11 +138,11 @@ describeEachDialect('translateError on real driver errors', (db) => {
       // Why validation must decide: SQLite stores what PostgreSQL refuses.
       await db.em().nativeUpdate(Contract, { id: contract.id }, { title: 'y'.repeat(300) });
       expect((await db.em().findOneOrFail(Contract, contract.id)).title).to.have.length(300);
-      expect(await db.em().getConnection().execute("select * from users where id = 'not-a-uuid'")).to.deep.equal([]);
+      expect(await db.em().getConnection().execute("select * from contractdesk_users where id = 'not-a-uuid'")).to.deep.equal([]);
       return;
     }
     const long = await thrown(() => db.em().nativeUpdate(Contract, { id: contract.id }, { title: `too-long-${'x'.repeat(300)}` }));
-    const badUuid = await thrown(() => db.em().getConnection().execute("select * from users where id = 'not-a-uuid-secret'"));
+    const badUuid = await thrown(() => db.em().getConnection().execute("select * from contractdesk_users where id = 'not-a-uuid-secret'"));
     for (const error of [long, toDriverException(badUuid, db.em())]) {
       const translated = translateError(error);
       expect(translated.code).to.equal('INTERNAL');

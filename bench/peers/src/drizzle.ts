@@ -12,7 +12,7 @@ import { chunks, openSqlite } from './sqlite';
 /** int64 written as a bigint; better-sqlite3 binds it exactly (read back through a text cast, below). */
 const int64 = customType<{ data: bigint; driverData: bigint }>({ dataType: () => 'integer' });
 
-const sqliteUsers = sqliteTable('users', {
+const sqliteUsers = sqliteTable('contractdesk_users', {
   id: sqliteText('id').primaryKey(),
   username: sqliteText('username').notNull(),
   email: sqliteText('email').notNull(),
@@ -20,7 +20,7 @@ const sqliteUsers = sqliteTable('users', {
   createdAt: sqliteInteger('created_at', { mode: 'timestamp_ms' }).notNull(),
 });
 
-const sqliteContracts = sqliteTable('contracts', {
+const sqliteContracts = sqliteTable('contractdesk_contracts', {
   id: sqliteText('id').primaryKey(),
   title: sqliteText('title').notNull(),
   clientId: sqliteText('client_id').notNull(),
@@ -33,7 +33,7 @@ const sqliteContracts = sqliteTable('contracts', {
   updatedAt: sqliteInteger('updated_at', { mode: 'timestamp_ms' }).notNull(),
 });
 
-const pgUsers = pgTable('users', {
+const pgUsers = pgTable('contractdesk_users', {
   id: uuid('id').primaryKey(),
   username: varchar('username', { length: 32 }).notNull(),
   email: varchar('email', { length: 254 }).notNull(),
@@ -41,7 +41,7 @@ const pgUsers = pgTable('users', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
 });
 
-const pgContracts = pgTable('contracts', {
+const pgContracts = pgTable('contractdesk_contracts', {
   id: uuid('id').primaryKey(),
   title: varchar('title', { length: 200 }).notNull(),
   clientId: uuid('client_id').notNull(),

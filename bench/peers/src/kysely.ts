@@ -7,8 +7,8 @@ import { chunks, openSqlite } from './sqlite';
 type Timestamp = ColumnType<Date | number, Date | number, Date | number>;
 
 interface Db {
-  users: { id: string; username: string; email: string; role: string; created_at: Timestamp };
-  contracts: {
+  contractdesk_users: { id: string; username: string; email: string; role: string; created_at: Timestamp };
+  contractdesk_contracts: {
     id: string;
     title: string;
     client_id: string;
@@ -67,7 +67,7 @@ export class KyselyImpl implements Impl {
 
   private columns(q: Kysely<Db>) {
     return q
-      .selectFrom('contracts')
+      .selectFrom('contractdesk_contracts')
       .select(['id', 'title', 'client_id', 'freelancer_id', 'status', 'currency', 'version', 'created_at', 'updated_at'])
       .select((eb) => (this.sqlite ? eb.cast<string>('amount', 'text').as('amount') : eb.ref('amount').as('amount')));
   }
@@ -76,11 +76,11 @@ export class KyselyImpl implements Impl {
     const ts = (d: Date) => (this.sqlite ? d.getTime() : d);
     await this.write(async (q) => {
       for (const part of chunks(data.users)) {
-        await q.insertInto('users').values(part.map((u) => ({ id: u.id, username: u.username, email: u.email, role: u.role, created_at: ts(u.createdAt) }))).execute();
+        await q.insertInto('contractdesk_users').values(part.map((u) => ({ id: u.id, username: u.username, email: u.email, role: u.role, created_at: ts(u.createdAt) }))).execute();
       }
       for (const part of chunks(data.contracts)) {
         await q
-          .insertInto('contracts')
+          .insertInto('contractdesk_contracts')
           .values(
             part.map((c) => ({
               id: c.id,
@@ -111,13 +111,13 @@ export class KyselyImpl implements Impl {
 
   /** The raw driver's read-check-write: SELECT, compare the version, UPDATE … WHERE id AND version. */
   private async step(q: Kysely<Db>, id: string, expected: number): Promise<number | Conflict> {
-    const row = await q.selectFrom('contracts').select(['version', 'status']).where('id', '=', id).executeTakeFirst();
+    const row = await q.selectFrom('contractdesk_contracts').select(['version', 'status']).where('id', '=', id).executeTakeFirst();
     if (!row) throw new Error(`contract ${id} not found`);
     if (row.version !== expected) return 'conflict';
     if (row.status !== 'draft') throw new Error(`illegal transition from ${row.status}`);
     const now = this.sqlite ? Date.now() : new Date();
     const r = await q
-      .updateTable('contracts')
+      .updateTable('contractdesk_contracts')
       .set((eb) => ({ status: 'active', version: eb('version', '+', 1), updated_at: now }))
       .where('id', '=', id)
       .where('version', '=', expected)

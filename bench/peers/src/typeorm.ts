@@ -22,7 +22,7 @@ function entities(sqlite: boolean) {
   const id = sqlite ? ({ type: 'text' } as const) : ({ type: 'uuid' } as const);
   const ts = sqlite ? ({ type: 'integer', transformer: sqliteMillis } as const) : ({ type: 'timestamptz' } as const);
 
-  @Entity('users')
+  @Entity('contractdesk_users')
   class UserEntity {
     @PrimaryColumn(id) id!: string;
     @Column({ type: sqlite ? 'text' : 'varchar' }) username!: string;
@@ -31,7 +31,7 @@ function entities(sqlite: boolean) {
     @Column({ name: 'created_at', ...ts }) createdAt!: Date;
   }
 
-  @Entity('contracts')
+  @Entity('contractdesk_contracts')
   class ContractEntity {
     @PrimaryColumn(id) id!: string;
     @Column({ type: sqlite ? 'text' : 'varchar' }) title!: string;

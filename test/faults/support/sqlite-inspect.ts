@@ -17,8 +17,8 @@ export function inspectDatabase(path: string): CrashSnapshot {
     const integrity = (db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
     const foreignKeyViolations = db.pragma('foreign_key_check') as unknown[];
     // Usernames are "<tag>-c" / "<tag>-f", titles "<tag>#<i>" (see workers/crash-writer.ts).
-    const users = db.prepare(`select substr(username, 1, length(username) - 2) as tag, count(*) as n from users group by tag`).all();
-    const contracts = db.prepare(`select substr(title, 1, instr(title, '#') - 1) as tag, count(*) as n from contracts group by tag`).all();
+    const users = db.prepare(`select substr(username, 1, length(username) - 2) as tag, count(*) as n from contractdesk_users group by tag`).all();
+    const contracts = db.prepare(`select substr(title, 1, instr(title, '#') - 1) as tag, count(*) as n from contractdesk_contracts group by tag`).all();
     return { integrity, foreignKeyViolations, users: toMap(users), contracts: toMap(contracts) };
   } finally {
     db.close();
