@@ -11,3 +11,12 @@ export { grantCovers, anyGrantCovers } from './domain/permissions';
 export * as validate from './domain/validation';
 export { createConfig, initOrm, migrationPaths, type ContractDeskOrm, type Dialect, type InitOrmOptions } from './config/orm-config';
 export { resolveBackend, describeBackend, redactUrl, type Backend, type Env } from './config/backend';
+export {
+  migrateContractDesk,
+  contractDeskMigrationStatus,
+  contractDeskMigrator,
+  contractDeskMigrationsOptions,
+  type MigrateContractDeskOptions,
+  type ContractDeskMigrationStatus,
+} from './guest/migrations';
+export { assertContractDeskReady } from './guest/readiness';

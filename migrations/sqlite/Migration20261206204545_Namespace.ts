@@ -7,6 +7,10 @@ import { Migration } from '@mikro-orm/migrations';
  * SQLite cannot rename an index, and index names are global to the database: each one is dropped and created again
  * under its `contractdesk_` name, on the same columns, inside this migration's transaction. The named checks keep
  * their names (per table; renaming one would need a rebuild).
+ *
+ * reviewed-safeguard: `rename to` here is the whole change, not the last step of a rebuild: no table is created,
+ * copied or dropped, so nothing can cascade. test/migrations/schema-change.spec.ts checks every seeded row, its
+ * checksum and every foreign key after this migration.
  */
 export class Migration20261206204545_Namespace extends Migration {
 

@@ -5,12 +5,14 @@ import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import { assertTestedVersions } from '../db/internals';
 import { assertOrmDatabaseExists } from '../db/database-exists';
 import { ContractDeskMigrator } from '../db/migrator';
-import { ContractDeskPostgreSqlDriver } from '../db/pg-driver';
+import type { ContractDeskPostgreSqlDriver } from '../db/pg-driver';
 import { SQLITE_READER, SQLITE_WRITER } from '../db/replicas';
 import { CONTRACTDESK_MIGRATIONS_TABLE, contractDeskEntities } from '../entities';
-import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
+import type { ContractDeskSqliteDriver } from '../db/sqlite-driver';
 import { type Backend, type Env, describeBackend, resolveBackend } from './backend';
-import { projectRoot } from './paths';
+import { migrationPaths } from './paths';
+
+export { migrationPaths };
 
 export type ContractDeskOrm = MikroORM<AbstractSqlDriver>;
 
@@ -18,16 +20,6 @@ export type Dialect = Backend['kind'];
 
 export const PG_CONNECT_TIMEOUT_MS = 5_000;
 export const PG_ACQUIRE_TIMEOUT_MS = 10_000;
-
-/** Where each dialect's migrations live: TypeScript sources, and their compiled form under dist/. */
-export function migrationPaths(dialect: Dialect): { path: string; pathTs: string; snapshotName: string } {
-  return {
-    pathTs: join(projectRoot, 'migrations', dialect),
-    path: join(projectRoot, 'dist', 'migrations', dialect),
-    // Explicit per dialect: the default follows dbName, and ':memory:' would leave a stray snapshot file.
-    snapshotName: `.snapshot-${dialect}`,
-  };
-}
 
 /**
  * env → MikroORM options. One path for the app, the CLI and the tests; `overrides` win.
@@ -75,7 +67,7 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
     backend.kind === 'sqlite'
       ? sqliteOptions(backend)
       : {
-          driver: ContractDeskPostgreSqlDriver,
+          driver: postgresqlDriver(),
           clientUrl: backend.url,
           // A dead or hung server must fail fast as DB.UNAVAILABLE instead of hanging the caller:
           // connect gives up after 5 s, waiting for a free pool slot after 10 s (knex's default is 60 s).
@@ -90,7 +82,7 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
 function sqliteOptions(backend: Extract<Backend, { kind: 'sqlite' }>): Options {
   if (backend.path !== ':memory:') mkdirSync(dirname(backend.path), { recursive: true });
   return {
-    driver: ContractDeskSqliteDriver,
+    driver: sqliteDriver(),
     dbName: backend.path,
     // One write connection: better-sqlite3 is synchronous, and a single writer per process is what SQLite wants.
     // Waiting for it longer than the busy timeout means the queue is hopeless or the caller holds it itself
@@ -109,6 +101,20 @@ function sqliteOptions(backend: Extract<Backend, { kind: 'sqlite' }>): Options {
       },
     },
   };
+}
+
+/*
+ * The drivers are loaded when a backend is chosen, not with this module: a PostgreSQL deployment need not install
+ * @mikro-orm/better-sqlite (a native build), nor a SQLite one @mikro-orm/postgresql.
+ */
+function sqliteDriver(): typeof ContractDeskSqliteDriver {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
+  return (require('../db/sqlite-driver') as typeof import('../db/sqlite-driver')).ContractDeskSqliteDriver;
+}
+
+function postgresqlDriver(): typeof ContractDeskPostgreSqlDriver {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
+  return (require('../db/pg-driver') as typeof import('../db/pg-driver')).ContractDeskPostgreSqlDriver;
 }
 
 export interface InitOrmOptions {

@@ -117,6 +117,16 @@ function runLean(em: Em, sql: string, params: readonly unknown[]): Promise<Recor
   // files get their own reader, so reads never queue behind a writer waiting for the write lock; PostgreSQL
   // replicas, with a fallback to the primary when one is unreachable, db/replicas.ts).
   const trx = em.getTransactionContext<unknown>();
-  if (trx) return (em.getConnection('write') as unknown as LeanConnection).leanQuery(sql, params, trx);
-  return withReplicaFallback(em.getConnection('read'), (c) => (c as unknown as LeanConnection).leanQuery(sql, params));
+  if (trx) return query(em.getConnection('write'), sql, params, trx);
+  return withReplicaFallback(em.getConnection('read'), (c) => query(c, sql, params));
+}
+
+/**
+ * On a connection of ours, the lean path; on any other (a host's stock PostgreSQL driver) MikroORM's public
+ * `Connection.execute` with the same text and bound values (knex turns `?` into `$n`), which returns the same rows.
+ */
+function query(connection: object, sql: string, params: readonly unknown[], trx?: unknown): Promise<Record<string, unknown>[]> {
+  const lean = connection as Partial<LeanConnection>;
+  if (typeof lean.leanQuery === 'function') return lean.leanQuery(sql, params, trx);
+  return (connection as ReturnType<Em['getConnection']>).execute<Record<string, unknown>[]>(sql, [...params], 'all', trx as never);
 }

@@ -1,5 +1,5 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import type { EntityManager, MigrateOptions, MigrationsOptions, MikroORM, Transaction, UmzugMigration } from '@mikro-orm/core';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { type EntityManager, type MigrateOptions, type MigrationsOptions, type MikroORM, type Transaction, type UmzugMigration, Utils } from '@mikro-orm/core';
 import type { Knex } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { UnavailableError } from '../errors/domain-error';
@@ -32,6 +32,7 @@ type UpDownOptions = string | string[] | MigrateOptions | undefined;
  */
 export class ContractDeskMigrator extends Migrator {
   private readonly ownEm: EntityManager;
+  private readonly migrationsOptions: MigrationsOptions;
 
   /**
    * `options`: migration settings of ContractDesk's own, for a host's ORM whose `migrations` option describes the
@@ -40,6 +41,7 @@ export class ContractDeskMigrator extends Migrator {
   constructor(em: EntityManager, options?: MigrationsOptions) {
     super((options ? withMigrationsOptions(em, options) : em) as never);
     this.ownEm = em;
+    this.migrationsOptions = options ?? em.config.get('migrations');
   }
 
   static override register(orm: MikroORM): void {
@@ -102,13 +104,23 @@ export class ContractDeskMigrator extends Migrator {
     });
   }
 
+  /** Every migration this migrator can apply, by name, read without the database (as MikroORM's Migrator finds them). */
+  knownMigrationNames(): string[] {
+    if (this.migrationsOptions.migrationsList) return this.migrationsOptions.migrationsList.map((m) => m.name);
+    const { path, pathTs } = this.migrationsOptions;
+    const dir = this.ownEm.config.get('preferTs', Utils.detectTsNode()) && pathTs ? pathTs : path;
+    if (!dir || !existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((f) => /\.(js|ts|cjs)$/.test(f) && !/\.d\.[cm]?ts$/.test(f))
+      .map((f) => f.replace(/\.(js|ts|cjs)$/, ''));
+  }
+
   /** Moves ContractDesk's rows out of the migrations table it shared before it had its own (see the module). */
   private async adoptLegacyTable(trx: Transaction): Promise<void> {
     const storage = this.getStorage();
     storage.setMasterMigration(trx);
     try {
-      const known = [...(await this.getPendingMigrations()).map((m) => m.name)];
-      await adoptLegacyMigrationsTable(this.ownEm, trx, storage, known);
+      await adoptLegacyMigrationsTable(this.ownEm, trx, storage, this.knownMigrationNames());
     } finally {
       storage.unsetMasterMigration();
     }

@@ -8,6 +8,7 @@ import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
 import { plannedInsertMany } from './planned-insert';
 import { plannedUpdate } from './planned-update';
+import type { BeginsImmediate } from '../guest/readiness';
 
 /** Per-connection SQLite settings, applied to every raw connection the pool opens. */
 export interface SqlitePragmas {
@@ -215,7 +216,10 @@ class ContractDeskSqliteConnection extends withLeanTransactions(PragmaSqliteConn
 }
 
 /** better-sqlite3 driver with per-connection pragmas, BEGIN IMMEDIATE write transactions and lean transactions. */
-export class ContractDeskSqliteDriver extends AbstractSqlDriver<ContractDeskSqliteConnection, ContractDeskSqlitePlatform> {
+export class ContractDeskSqliteDriver extends AbstractSqlDriver<ContractDeskSqliteConnection, ContractDeskSqlitePlatform> implements BeginsImmediate {
+  /** Checked by guest/readiness.ts, which must not import this module. */
+  readonly beginsWriteTransactionsImmediately = true as const;
+
   constructor(config: Configuration) {
     super(config, new ContractDeskSqlitePlatform(), ContractDeskSqliteConnection, ['knex', 'better-sqlite3']);
   }

@@ -8,7 +8,7 @@ import {
   OptimisticLockError,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
-import { ConflictError, DomainError, InternalError, UnavailableError } from './domain-error';
+import { ConflictError, DomainError, InternalError, TransactionUsageError, UnavailableError } from './domain-error';
 
 /**
  * Unique constraints we know, by PostgreSQL constraint name and by SQLite's "table.column" wording.
@@ -67,6 +67,13 @@ export function translateError(error: unknown): DomainError {
   if (error instanceof CheckConstraintViolationException || error instanceof NotNullConstraintViolationException) {
     return ConflictError.generic(error);
   }
+  if (sqlState(error) === PG_READ_ONLY_TRANSACTION) {
+    // A caller's READ ONLY transaction that ContractDesk's own driver did not begin (the stock PostgreSQL driver's
+    // knex transaction says nothing about it), so the first write finds out; nothing was written either way.
+    const domain = TransactionUsageError.readOnly();
+    Object.defineProperty(domain, 'cause', { value: error, enumerable: false, writable: true, configurable: true });
+    return domain;
+  }
   if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
     return UnavailableError.contention(error);
   }
@@ -92,6 +99,16 @@ export function isConnectionFailure(error: unknown): boolean {
     current = e.cause;
   }
   return false;
+}
+
+// read_only_sql_transaction: a write inside a transaction begun READ ONLY.
+const PG_READ_ONLY_TRANSACTION = '25006';
+
+/** The SQLSTATE of a PostgreSQL error, on MikroORM's wrapped exception or on the driver's own. */
+function sqlState(error: unknown): string | undefined {
+  const e = error as { code?: unknown; sqlState?: unknown } | null;
+  if (typeof e?.sqlState === 'string') return e.sqlState;
+  return typeof e?.code === 'string' ? e.code : undefined;
 }
 
 function isRawContention(error: unknown): boolean {

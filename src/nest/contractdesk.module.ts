@@ -1,10 +1,11 @@
 import { type DynamicModule, type InjectionToken, Module, type ModuleMetadata, type OptionalFactoryDependency, type Provider } from '@nestjs/common';
-import { EntityManager, type Options } from '@mikro-orm/core';
+import { EntityManager, MikroORM, type Options } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
-import { MikroOrmModule, type MikroOrmModuleOptions } from '@mikro-orm/nestjs';
+import { MikroOrmModule, type MikroOrmModuleOptions, getEntityManagerToken, getMikroORMToken } from '@mikro-orm/nestjs';
 import type { Env } from '../config/backend';
 import { createConfig } from '../config/orm-config';
-import { ContractDeskSqliteDriver } from '../db/sqlite-driver';
+import { contractDeskEntities } from '../entities';
+import { assertContractDeskReady } from '../guest/readiness';
 import { type PushEndpointPolicy, pushPolicyFromEnv } from '../domain/push-endpoint';
 import { AccessService } from '../services/access.service';
 import { ContractService } from '../services/contract.service';
@@ -63,17 +64,22 @@ function ormOptions(options: ResolvedContractDeskOptions): MikroOrmModuleOptions
  * `@Transactional()`. So a service call made inside a host's transaction joins it, and two requests never share an
  * identity map. Outside any context, a service still works (each operation forks), so it can run in jobs and CLIs.
  */
-const SERVICE_PROVIDERS: Provider[] = [
-  { provide: UserService, useFactory: (em: EntityManager) => new UserService(em as SqlEntityManager), inject: [EntityManager] },
-  { provide: ContractService, useFactory: (em: EntityManager) => new ContractService(em as SqlEntityManager), inject: [EntityManager] },
-  { provide: AccessService, useFactory: (em: EntityManager) => new AccessService(em as SqlEntityManager), inject: [EntityManager] },
-  {
-    provide: PushSubscriptionService,
-    useFactory: (em: EntityManager, policy: PushEndpointPolicy) => new PushSubscriptionService(em as SqlEntityManager, policy),
-    inject: [EntityManager, PUSH_ENDPOINT_POLICY],
-  },
-  { provide: PUSH_ENDPOINT_POLICY, useFactory: (o: ResolvedContractDeskOptions) => o.pushPolicy, inject: [CONTRACTDESK_OPTIONS] },
-];
+function serviceProviders(emToken: InjectionToken = EntityManager, ready: InjectionToken[] = []): Provider[] {
+  const inject = [emToken, ...ready];
+  return [
+    { provide: UserService, useFactory: (em: EntityManager) => new UserService(em as SqlEntityManager), inject },
+    { provide: ContractService, useFactory: (em: EntityManager) => new ContractService(em as SqlEntityManager), inject },
+    { provide: AccessService, useFactory: (em: EntityManager) => new AccessService(em as SqlEntityManager), inject },
+    {
+      provide: PushSubscriptionService,
+      useFactory: (em: EntityManager, policy: PushEndpointPolicy) => new PushSubscriptionService(em as SqlEntityManager, policy),
+      inject: [emToken, PUSH_ENDPOINT_POLICY, ...ready],
+    },
+    { provide: PUSH_ENDPOINT_POLICY, useFactory: (o: ResolvedContractDeskOptions) => o.pushPolicy, inject: [CONTRACTDESK_OPTIONS] },
+  ];
+}
+
+const SERVICE_PROVIDERS = serviceProviders();
 
 const SERVICES = [UserService, ContractService, AccessService, PushSubscriptionService, PUSH_ENDPOINT_POLICY];
 
@@ -89,8 +95,48 @@ class ContractDeskOptionsModule {}
  *
  * See docs/embedding.md for composition inside a host's transaction and what each mode guarantees.
  */
+export interface ContractDeskFeatureOptions {
+  /** The host's MikroOrmModule context (`contextName` of its forRoot); default: its unnamed one. */
+  contextName?: string;
+  /** The Web Push endpoint policy. Default: the built-in push services plus PUSH_ALLOWED_HOSTS from `env`. */
+  pushPolicy?: PushEndpointPolicy;
+  /** Where PUSH_ALLOWED_HOSTS is read from (nothing else is). Default: process.env. */
+  env?: Env;
+  /** Make the services injectable everywhere without importing this module again. Default false. */
+  isGlobal?: boolean;
+}
+
+/** Resolves once the host's ORM is up and fit for ContractDesk (guest/readiness.ts); the services wait for it. */
+const CONTRACTDESK_READY = Symbol('CONTRACTDESK_READY');
+
 @Module({})
 export class ContractDeskModule {
+  /**
+   * ContractDesk inside a host's own MikroORM (its `MikroOrmModule.forRoot`, its config, its driver): the services on
+   * the host's EntityManager for `contextName`, so they join the host's request context and transactions. The
+   * entities are registered with MikroOrmModule.forFeature, which a host with `autoLoadEntities: true` picks up
+   * (otherwise it lists `...contractDeskEntities` itself). ContractDesk reads no DATABASE_URL or DB_PATH here and
+   * opens nothing; at start-up it refuses an ORM it cannot keep its guarantees on (CONFIG.* errors, see
+   * assertContractDeskReady). Migrations: `migrateContractDesk(orm)`.
+   */
+  static forFeature(options: ContractDeskFeatureOptions = {}): DynamicModule {
+    const { contextName } = options;
+    const env = options.env ?? process.env;
+    const resolved: ResolvedContractDeskOptions = { env, orm: {}, pushPolicy: options.pushPolicy ?? pushPolicyFromEnv(env) };
+    const ormToken = contextName ? getMikroORMToken(contextName) : MikroORM;
+    return {
+      module: ContractDeskModule,
+      global: options.isGlobal ?? false,
+      imports: [MikroOrmModule.forFeature([...contractDeskEntities], contextName)],
+      providers: [
+        { provide: CONTRACTDESK_OPTIONS, useValue: resolved },
+        { provide: CONTRACTDESK_READY, useFactory: (orm: MikroORM) => (assertContractDeskReady(orm), true), inject: [ormToken] },
+        ...serviceProviders(contextName ? getEntityManagerToken(contextName) : EntityManager, [CONTRACTDESK_READY]),
+      ],
+      exports: [...SERVICES, CONTRACTDESK_OPTIONS],
+    };
+  }
+
   static forRoot(options: ContractDeskModuleOptions = {}): DynamicModule {
     const resolved = resolve(options);
     return {
@@ -125,7 +171,8 @@ export class ContractDeskModule {
               useFactory: ormOptions,
               // Only tells the module which EntityManager class to offer as a token before the factory runs; both of
               // ContractDesk's drivers (chosen at run time from env) use knex's SqlEntityManager.
-              driver: ContractDeskSqliteDriver,
+              // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only by hosts that use forRootAsync (config/orm-config.ts)
+              driver: (require('../db/sqlite-driver') as typeof import('../db/sqlite-driver')).ContractDeskSqliteDriver,
             }),
           ];
     return {

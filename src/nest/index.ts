@@ -5,5 +5,6 @@ export {
   PUSH_ENDPOINT_POLICY,
   type ContractDeskModuleOptions,
   type ContractDeskModuleAsyncOptions,
+  type ContractDeskFeatureOptions,
   type ResolvedContractDeskOptions,
 } from './contractdesk.module';

@@ -100,9 +100,9 @@ export class ContractService {
   }
 
   /**
-   * Re-prices several draft contracts at once, all or nothing: one transaction, one flush that changes
-   * several Contract rows. Each row still gets its own `update … where id = ? and version = ?` (batched
-   * updates are off, see createConfig), so one stale version fails the whole change and nothing is written.
+   * Re-prices several draft contracts at once, all or nothing: one transaction in which each row gets its own
+   * `update … where id = ? and version = ?`, whatever the ORM's `useBatchUpdates`, so one stale version fails the
+   * whole change and nothing is written.
    */
   async reviseAmounts(changes: unknown, options: ChangeOptions = {}): Promise<Contract[]> {
     if (!Array.isArray(changes) || changes.length === 0 || changes.length > validate.LIMITS.amountRevisionsMax) {
@@ -132,14 +132,20 @@ export class ContractService {
           await options.guard?.(contract);
           contracts.push(contract);
         }
-        const result = parsed.map((change, i) => {
-          const contract = contracts[i];
-          if (contract.version !== change.expected) throw ConflictError.versionConflict(change.id, change.expected, contract.version);
-          contract.reviseAmount(change.amount);
-          return contract;
+        parsed.forEach((change, i) => {
+          if (contracts[i].version !== change.expected) throw ConflictError.versionConflict(change.id, change.expected, contracts[i].version);
         });
-        await em.flush();
-        return result;
+        // One change and one flush per contract, in id order (so concurrent batches lock rows in the same order). A
+        // flush that updates several entities of one type takes MikroORM's batched-update path when the ORM has
+        // `useBatchUpdates` on (a host's choice, and MikroORM's default), which checks versions with a separate
+        // SELECT and then updates by primary key only; a flush with one changed contract always sends
+        // `update … where id = ? and version = ?`. The transaction keeps the whole change atomic.
+        const byIdOrder = parsed.map((change, i) => ({ change, contract: contracts[i] })).sort((a, b) => (a.contract.id < b.contract.id ? -1 : 1));
+        for (const { change, contract } of byIdOrder) {
+          contract.reviseAmount(change.amount);
+          await em.flush();
+        }
+        return contracts;
       });
     } catch (error) {
       if (error instanceof ConflictError && error.code === 'DB.VERSION_CONFLICT') {

@@ -107,7 +107,7 @@ describe(TITLE, function () {
     expect(again.ok, JSON.stringify(again.tables)).to.equal(true);
 
     const original = await summariseDatabase(big);
-    expect(original.find((t) => t.table === 'contracts')!.rows).to.equal(BIG.contracts);
+    expect(original.find((t) => t.table === 'contractdesk_contracts')!.rows).to.equal(BIG.contracts);
     expect(await summariseDatabase(pg)).to.deep.equal(original);
     expect(await summariseDatabase(back)).to.deep.equal(original);
     // Same checksum the copy itself verified, from both sides.
@@ -127,12 +127,12 @@ describe(TITLE, function () {
     const pg = await newPg('dbcopy_killed');
     let progressLines = 0;
     const killed = await runCli(['--from', big, '--to', pg, '--batch-size', '1000'], (line, child) => {
-      if (/^progress: .*table contracts$/.test(line) && ++progressLines === 6) child.kill('SIGKILL');
+      if (/^progress: .*table contractdesk_contracts$/.test(line) && ++progressLines === 6) child.kill('SIGKILL');
     });
     expect(killed.signal, killed.stderr).to.equal('SIGKILL');
     await withRaw({ DATABASE_URL: pg }, async (raw) => {
       expect(await raw.tableExists(COPY_MARKER_TABLE), 'marker left behind').to.equal(true);
-      const contracts = await raw.count('contracts');
+      const contracts = await raw.count('contractdesk_contracts');
       expect(contracts).to.be.greaterThan(0).and.lessThan(BIG.contracts);
     });
 
@@ -162,7 +162,7 @@ describe(TITLE, function () {
     expect(forced.ok).to.equal(true);
     const after = await summariseDatabase(pg);
     expect(after).to.deep.equal(await summariseDatabase(smaller));
-    expect(after.find((t) => t.table === 'contracts')!.rows).to.equal(120);
+    expect(after.find((t) => t.table === 'contractdesk_contracts')!.rows).to.equal(120);
   });
 
   it('refuses a source that is not fully migrated, before touching the target', async () => {
@@ -181,13 +181,13 @@ describe(TITLE, function () {
     const quiet = { log: () => undefined, progress: { write: () => true } };
     expect((await copyDatabase({ from: small, to: pg, ...quiet })).ok).to.equal(true);
     await withRaw({ DATABASE_URL: pg }, (raw) =>
-      raw.query("update users set created_at = created_at + interval '1 microsecond' where username = 'user0'"),
+      raw.query("update contractdesk_users set created_at = created_at + interval '1 microsecond' where username = 'user0'"),
     );
     const pgCopy = await newPg('dbcopy_micros_pg');
     expect((await copyDatabase({ from: pg, to: pgCopy, ...quiet })).ok, 'PostgreSQL → PostgreSQL keeps microseconds').to.equal(true);
     const report = await copyDatabase({ from: pg, to: join(dir, 'micros-back.sqlite3'), ...quiet });
     expect(report.ok).to.equal(false);
-    expect(report.tables.filter((t) => !t.ok).map((t) => t.table)).to.deep.equal(['users']);
+    expect(report.tables.filter((t) => !t.ok).map((t) => t.table)).to.deep.equal(['contractdesk_users']);
   });
 
   it('exits non-zero on a checksum mismatch and leaves the marker in place', async () => {
@@ -199,13 +199,13 @@ describe(TITLE, function () {
     await withRaw({ DATABASE_URL: pg }, async (raw) => {
       await raw.query(`create function contractdesk_test_tamper() returns trigger language plpgsql as $$
         begin new.title := new.title || ' (tampered)'; return new; end $$`);
-      await raw.query('create trigger tamper before insert on contracts for each row execute function contractdesk_test_tamper()');
+      await raw.query('create trigger tamper before insert on contractdesk_contracts for each row execute function contractdesk_test_tamper()');
     });
     const result = await runCli(['--from', small, '--to', pg, '--force']);
     expect(result.code, result.stderr).to.equal(1);
     expect(result.stdout).to.match(/^MISMATCH/);
-    expect(result.stdout).to.match(/BAD contracts/);
-    expect(result.stdout).to.match(/ok {2}users/);
+    expect(result.stdout).to.match(/BAD contractdesk_contracts/);
+    expect(result.stdout).to.match(/ok {2}contractdesk_users/);
     await withRaw({ DATABASE_URL: pg }, async (raw) => expect(await raw.tableExists(COPY_MARKER_TABLE)).to.equal(true));
   });
 });

@@ -136,17 +136,17 @@ describeEachDialect(
     });
 
     it('auth_subject (expand): existing users keep their rows without a subject; many may lack one, a subject binds once', async () => {
-      const [row] = await raw.query<{ n: number | bigint | string }>('select count(*) as n from users where auth_subject is null');
+      const [row] = await raw.query<{ n: number | bigint | string }>('select count(*) as n from contractdesk_users where auth_subject is null');
       expect(Number(row.n)).to.equal(SIZE.users);
-      const [first, second] = await raw.query<{ id: string }>('select id from users order by id limit 2');
-      await raw.query("update users set auth_subject = 'idp|one' where id = '" + first.id + "'");
+      const [first, second] = await raw.query<{ id: string }>('select id from contractdesk_users order by id limit 2');
+      await raw.query("update contractdesk_users set auth_subject = 'idp|one' where id = '" + first.id + "'");
       let refused: unknown;
-      await raw.query("update users set auth_subject = 'idp|one' where id = '" + second.id + "'").catch((e) => (refused = e));
+      await raw.query("update contractdesk_users set auth_subject = 'idp|one' where id = '" + second.id + "'").catch((e) => (refused = e));
       expect(refused, 'the unique index refuses a second user for one subject').to.be.instanceOf(Error);
       if (db.dialect === 'postgresql') await raw.query('rollback').catch(() => undefined);
-      await raw.query("update users set auth_subject = null where id = '" + first.id + "'");
+      await raw.query("update contractdesk_users set auth_subject = null where id = '" + first.id + "'");
       await expectDataIntact('auth_subject probe');
-      const [claims] = await raw.query<{ n: number | bigint | string }>('select count(*) as n from admin_bootstrap');
+      const [claims] = await raw.query<{ n: number | bigint | string }>('select count(*) as n from contractdesk_admin_bootstrap');
       expect(Number(claims.n)).to.equal(0);
     });
 

@@ -92,12 +92,22 @@ export function seedRows(size: SeedSize): Record<(typeof SEED_ORDER)[number], Ro
   return tables;
 }
 
+/**
+ * A seed table's spec under the name it has in this database: the namespace migration renamed `users` to
+ * `contractdesk_users` (and so on), and a test may seed or check before or after it.
+ */
+export async function seedSpec(db: RawDb, table: (typeof SEED_ORDER)[number]): Promise<TableSpec> {
+  const namespaced = await db.tableExists(`contractdesk_${table}`);
+  return { ...SEED_SPECS[table], name: namespaced ? `contractdesk_${table}` : table };
+}
+
 export async function seed(db: RawDb, size: SeedSize, batch = 5000): Promise<Record<string, number>> {
   const rows = seedRows(size);
   const counts: Record<string, number> = {};
   for (const table of SEED_ORDER) {
     const all = rows[table];
-    for (let i = 0; i < all.length; i += batch) await db.insertBatch(SEED_SPECS[table], all.slice(i, i + batch));
+    const spec = await seedSpec(db, table);
+    for (let i = 0; i < all.length; i += batch) await db.insertBatch(spec, all.slice(i, i + batch));
     counts[table] = all.length;
   }
   return counts;

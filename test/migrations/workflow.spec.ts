@@ -67,11 +67,11 @@ describeEachDialect(
       const raw = await rawFor(db.env);
       try {
         // Someone altered the schema by hand: an extra column is drift as much as a missing one.
-        await raw.query('alter table users add column hand_made integer');
+        await raw.query('alter table contractdesk_users add column hand_made integer');
         const drift = await run('db-status', [], db.env);
         expect(drift.code, drift.stdout + drift.stderr).to.equal(1);
         expect(drift.stdout).to.match(/database schema matches the entities: NO/);
-        await raw.query('alter table users drop column hand_made');
+        await raw.query('alter table contractdesk_users drop column hand_made');
       } finally {
         await raw.close();
       }
@@ -155,7 +155,7 @@ describe('migration workflow: migration:create for both dialects', () => {
   function forgetEmailColumn(dialect: Dialect): void {
     const file = join(dir, dialect, `.snapshot-${dialect}.json`);
     const snapshot = JSON.parse(readFileSync(file, 'utf8'));
-    delete snapshot.tables.find((t: { name: string }) => t.name === 'users').columns.email;
+    delete snapshot.tables.find((t: { name: string }) => t.name === 'contractdesk_users').columns.email;
     writeFileSync(file, JSON.stringify(snapshot, null, 2));
   }
 
