@@ -35,9 +35,17 @@ for name in @mikro-orm/core @mikro-orm/knex knex; do
   [ "$copies" = 1 ] || { echo "expected one copy of $name, found $copies"; exit 1; }
 done
 
+# Both dialects run even when the first fails, so one CI run shows both; any failure fails the script.
+failed=()
 echo "== third-party host on SQLite"
-DATABASE_URL= SQLITE_FILE="$work/host.sqlite3" npm test
+DATABASE_URL= SQLITE_FILE="$work/host.sqlite3" npm test || failed+=(SQLite)
 
 echo "== third-party host on PostgreSQL"
 pg "create database $db"
-DATABASE_URL="${admin%/*}/$db" npm test
+DATABASE_URL="${admin%/*}/$db" npm test || failed+=(PostgreSQL)
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "third-party host FAILED on: ${failed[*]}"
+  exit 1
+fi
+echo "third-party host passed on SQLite and PostgreSQL"
