@@ -1,7 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * ContractDesk's namespace (written by hand: the generated diff dropped and re-created every table). Renames only,
+ * ContractDesk's namespace for databases migrated before the earlier migrations created namespaced tables (written
+ * by hand: the generated diff dropped and re-created every table). Renames only,
  * no row is copied or rewritten: every table, and every index and constraint whose name PostgreSQL keeps in the
  * schema-wide namespace (primary keys, uniques, indexes) or that MikroORM derives from the table name (foreign keys,
  * enum checks), gets the `contractdesk_` prefix, so the tables sit beside a host's `users`, `roles`, `contracts`.
@@ -10,6 +11,8 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261206204545_Namespace extends Migration {
 
   override async up(): Promise<void> {
+    // A database created after the earlier migrations learnt the namespace already has it: nothing to rename.
+    if ((await this.execute(`select 1 from information_schema.tables where table_schema = current_schema() and table_name = 'contractdesk_users'`)).length > 0) return;
     this.addSql(`alter table "users" rename to "contractdesk_users";`);
     this.addSql(`alter table "contractdesk_users" rename constraint "users_pkey" to "contractdesk_users_pkey";`);
     this.addSql(`alter table "contractdesk_users" rename constraint "users_username_unique" to "contractdesk_users_username_unique";`);
@@ -46,39 +49,7 @@ export class Migration20261206204545_Namespace extends Migration {
   }
 
   override async down(): Promise<void> {
-    this.addSql(`alter index "contractdesk_contracts_status_idx" rename to "contracts_status_idx";`);
-    this.addSql(`alter index "contractdesk_contracts_freelancer_created_idx" rename to "contracts_freelancer_created_idx";`);
-    this.addSql(`alter index "contractdesk_contracts_client_created_idx" rename to "contracts_client_created_idx";`);
-    this.addSql(`alter index "contractdesk_role_assignments_role_idx" rename to "role_assignments_role_idx";`);
-    this.addSql(`alter index "contractdesk_push_subscriptions_user_idx" rename to "push_subscriptions_user_idx";`);
-    this.addSql(`alter table "contractdesk_users" rename constraint "contractdesk_users_pkey" to "users_pkey";`);
-    this.addSql(`alter table "contractdesk_users" rename constraint "contractdesk_users_username_unique" to "users_username_unique";`);
-    this.addSql(`alter table "contractdesk_users" rename constraint "contractdesk_users_email_unique" to "users_email_unique";`);
-    this.addSql(`alter table "contractdesk_users" rename constraint "contractdesk_users_auth_subject_unique" to "users_auth_subject_unique";`);
-    this.addSql(`alter table "contractdesk_users" rename constraint "contractdesk_users_role_check" to "users_role_check";`);
-    this.addSql(`alter table "contractdesk_users" rename to "users";`);
-    this.addSql(`alter table "contractdesk_contracts" rename constraint "contractdesk_contracts_pkey" to "contracts_pkey";`);
-    this.addSql(`alter table "contractdesk_contracts" rename constraint "contractdesk_contracts_status_check" to "contracts_status_check";`);
-    this.addSql(`alter table "contractdesk_contracts" rename constraint "contractdesk_contracts_currency_check" to "contracts_currency_check";`);
-    this.addSql(`alter table "contractdesk_contracts" rename constraint "contractdesk_contracts_client_id_foreign" to "contracts_client_id_foreign";`);
-    this.addSql(`alter table "contractdesk_contracts" rename constraint "contractdesk_contracts_freelancer_id_foreign" to "contracts_freelancer_id_foreign";`);
-    this.addSql(`alter table "contractdesk_contracts" rename to "contracts";`);
-    this.addSql(`alter table "contractdesk_roles" rename constraint "contractdesk_roles_pkey" to "roles_pkey";`);
-    this.addSql(`alter table "contractdesk_roles" rename constraint "contractdesk_roles_name_unique" to "roles_name_unique";`);
-    this.addSql(`alter table "contractdesk_roles" rename to "roles";`);
-    this.addSql(`alter table "contractdesk_role_permissions" rename constraint "contractdesk_role_permissions_pkey" to "role_permissions_pkey";`);
-    this.addSql(`alter table "contractdesk_role_permissions" rename constraint "contractdesk_role_permissions_role_id_foreign" to "role_permissions_role_id_foreign";`);
-    this.addSql(`alter table "contractdesk_role_permissions" rename to "role_permissions";`);
-    this.addSql(`alter table "contractdesk_role_assignments" rename constraint "contractdesk_role_assignments_pkey" to "role_assignments_pkey";`);
-    this.addSql(`alter table "contractdesk_role_assignments" rename constraint "contractdesk_role_assignments_user_id_foreign" to "role_assignments_user_id_foreign";`);
-    this.addSql(`alter table "contractdesk_role_assignments" rename constraint "contractdesk_role_assignments_role_id_foreign" to "role_assignments_role_id_foreign";`);
-    this.addSql(`alter table "contractdesk_role_assignments" rename to "role_assignments";`);
-    this.addSql(`alter table "contractdesk_push_subscriptions" rename constraint "contractdesk_push_subscriptions_pkey" to "push_subscriptions_pkey";`);
-    this.addSql(`alter table "contractdesk_push_subscriptions" rename constraint "contractdesk_push_subscriptions_endpoint_unique" to "push_subscriptions_endpoint_unique";`);
-    this.addSql(`alter table "contractdesk_push_subscriptions" rename constraint "contractdesk_push_subscriptions_user_id_foreign" to "push_subscriptions_user_id_foreign";`);
-    this.addSql(`alter table "contractdesk_push_subscriptions" rename to "push_subscriptions";`);
-    this.addSql(`alter table "contractdesk_admin_bootstrap" rename constraint "contractdesk_admin_bootstrap_pkey" to "admin_bootstrap_pkey";`);
-    this.addSql(`alter table "contractdesk_admin_bootstrap" rename to "admin_bootstrap";`);
+    // Nothing to undo: the earlier migrations' down() work on the namespaced names, which every database has now.
   }
 
 }

@@ -1,7 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * ContractDesk's namespace (written by hand: the generated diff dropped and re-created every table). No table is
+ * ContractDesk's namespace for databases migrated before the earlier migrations created namespaced tables (written
+ * by hand: the generated diff dropped and re-created every table). No table is
  * rebuilt and no row copied: `alter table … rename to` keeps the rows and rewrites the foreign keys that point at
  * the table (SQLite 3.26+, legacy_alter_table off), so no cascade can fire (see test/migrations/sqlite-rebuild-rule.ts).
  * SQLite cannot rename an index, and index names are global to the database: each one is dropped and created again
@@ -15,6 +16,8 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261206204545_Namespace extends Migration {
 
   override async up(): Promise<void> {
+    // A database created after the earlier migrations learnt the namespace already has it: nothing to rename.
+    if ((await this.execute(`select 1 from sqlite_master where type = 'table' and name = 'contractdesk_users'`)).length > 0) return;
     this.addSql(`alter table \`users\` rename to \`contractdesk_users\`;`);
     this.addSql(`alter table \`contracts\` rename to \`contractdesk_contracts\`;`);
     this.addSql(`alter table \`roles\` rename to \`contractdesk_roles\`;`);

@@ -5,6 +5,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { UnavailableError } from '../errors/domain-error';
 import { assertDatabaseExists } from './database-exists';
 import { adoptLegacyMigrationsTable } from './legacy-migrations-table';
+import { CONTRACTDESK_MIGRATIONS_TABLE } from '../entities';
 
 /**
  * Key of the PostgreSQL advisory lock that serialises migration runs (advisory keys are per database).
@@ -117,6 +118,7 @@ export class ContractDeskMigrator extends Migrator {
 
   /** Moves ContractDesk's rows out of the migrations table it shared before it had its own (see the module). */
   private async adoptLegacyTable(trx: Transaction): Promise<void> {
+    if (this.migrationsOptions.tableName !== CONTRACTDESK_MIGRATIONS_TABLE) return;
     const storage = this.getStorage();
     storage.setMasterMigration(trx);
     try {
