@@ -29,7 +29,7 @@ npm install --no-save --no-audit --no-fund "$tarball"
 npm run build --silent
 
 echo "== one copy of each MikroORM package and of knex"
-npm ls --all @mikro-orm/core @mikro-orm/knex knex || true # --no-save leaves contractdesk "extraneous": npm ls exits 1
+npm ls --all @mikro-orm/core @mikro-orm/knex knex
 for name in @mikro-orm/core @mikro-orm/knex knex; do
   copies=$(npm ls --all --parseable "$name" 2>/dev/null | grep -c "/node_modules/$name\$" || true)
   [ "$copies" = 1 ] || { echo "expected one copy of $name, found $copies"; exit 1; }
