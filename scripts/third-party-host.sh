@@ -36,6 +36,8 @@ for name in @mikro-orm/core @mikro-orm/knex knex; do
 done
 
 # Both dialects run even when the first fails, so one CI run shows both; any failure fails the script.
+# DB_PATH is ContractDesk's own variable, set as a decoy: on the host's ORM nothing may open or create it.
+export DB_PATH="$work/contractdesk-decoy.sqlite3"
 failed=()
 echo "== third-party host on SQLite"
 DATABASE_URL= SQLITE_FILE="$work/host.sqlite3" npm test || failed+=(SQLite)
