@@ -6,7 +6,7 @@ import { projectRoot } from '../../src/config/paths';
 /**
  * Every TypeScript snippet in the README and docs/ names, on its first line, the file it is taken from
  * (`// examples/host-app/src/quickstart.ts`), and its lines appear there as printed. Those files are compiled
- * and run in CI (scripts/example-host.sh), so a snippet cannot drift from code that works.
+ * and run in CI (scripts/example-host.sh, scripts/third-party-host.sh), so a snippet cannot drift from code that works.
  */
 const documents = ['README.md', ...readdirSync(join(projectRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
@@ -23,7 +23,7 @@ describe('docs: code snippets are excerpts of files that CI runs', () => {
     for (const [i, block] of blocks.entries()) {
       it(`${document}, TypeScript snippet ${i + 1}`, () => {
         const [first, ...rest] = block.split('\n');
-        const source = /^\/\/ ((?:examples|src|test|scripts|bench)\/\S+\.ts)$/.exec(first.trim())?.[1];
+        const source = /^\/\/ ((?:examples|fixtures|src|test|scripts|bench)\/\S+\.ts)$/.exec(first.trim())?.[1];
         expect(source, `the snippet's first line must name its source file: "${first}"`).to.be.a('string');
         const file = normalise(readFileSync(join(projectRoot, source!), 'utf8'));
         const body = normalise(rest.join('\n')).trim();
