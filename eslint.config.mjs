@@ -14,7 +14,7 @@ const anyLeaks = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'examples/host-app/node_modules/', 'examples/host-app/dist/', 'bench/peers/dist/', 'bench/peers/node_modules/'] },
+  { ignores: ['dist/', 'node_modules/', 'examples/host-app/node_modules/', 'examples/host-app/dist/', 'bench/peers/dist/', 'bench/peers/node_modules/', 'fixtures/third-party-host/dist/', 'fixtures/third-party-host/node_modules/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -51,14 +51,21 @@ export default tseslint.config(
     },
   },
   {
+    // The third-party-shaped host, likewise (scripts/third-party-host.sh installs the tarball there).
+    files: ['fixtures/third-party-host/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: './fixtures/third-party-host/tsconfig.eslint.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     // Tests, benchmarks and load scripts read JSON bodies of their own HTTP calls and raw driver rows, and poke
     // internals on purpose; a wrong shape there fails the assertion or the run that reads it, so typing every
     // body would add ceremony, not safety. The promise and unused-value rules still apply.
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'examples/host-app/test/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'examples/host-app/test/**/*.ts', 'fixtures/third-party-host/test/**/*.ts'],
     rules: Object.fromEntries(anyLeaks.map((rule) => [rule, 'off'])),
   },
   {
-    files: ['test/**/*.ts', 'examples/host-app/test/**/*.ts'],
+    files: ['test/**/*.ts', 'examples/host-app/test/**/*.ts', 'fixtures/third-party-host/test/**/*.ts'],
     rules: {
       // chai's property assertions (`expect(x).to.exist`) are expressions by design.
       '@typescript-eslint/no-unused-expressions': 'off',

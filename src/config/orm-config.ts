@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { MikroORM, type Options, ReflectMetadataProvider } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import { assertTestedVersions } from '../db/internals';
@@ -108,12 +108,10 @@ function sqliteOptions(backend: Extract<Backend, { kind: 'sqlite' }>): Options {
  * @mikro-orm/better-sqlite (a native build), nor a SQLite one @mikro-orm/postgresql.
  */
 function sqliteDriver(): typeof ContractDeskSqliteDriver {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
   return (require('../db/sqlite-driver') as typeof import('../db/sqlite-driver')).ContractDeskSqliteDriver;
 }
 
 function postgresqlDriver(): typeof ContractDeskPostgreSqlDriver {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
   return (require('../db/pg-driver') as typeof import('../db/pg-driver')).ContractDeskPostgreSqlDriver;
 }
 

@@ -136,8 +136,8 @@ export class ContractDeskMigrator extends Migrator {
  */
 function withMigrationsOptions(em: EntityManager, options: MigrationsOptions): EntityManager {
   const config = Object.create(em.config, {
-    get: { value: (key: string, fallback?: unknown) => (key === 'migrations' ? options : em.config.get(key as never, fallback as never)) },
-  });
+    get: { value: (key: string, fallback?: unknown): unknown => (key === 'migrations' ? options : em.config.get(key as never, fallback as never)) },
+  }) as EntityManager['config'];
   return Object.create(em, { config: { value: config } }) as EntityManager;
 }
 

@@ -27,7 +27,6 @@ export function contractDeskMigrationsOptions(dialect: GuestDialect): Migrations
     .sort()
     .map((file) => {
       const name = file.slice(0, -ext.length);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a migration module is loaded by path, as MikroORM's Migrator does
       const exported = require(join(dir, file)) as Record<string, MigrationObject['class']>;
       return { name, class: exported[name] ?? Object.values(exported)[0] };
     });

@@ -171,7 +171,6 @@ export class ContractDeskModule {
               useFactory: ormOptions,
               // Only tells the module which EntityManager class to offer as a token before the factory runs; both of
               // ContractDesk's drivers (chosen at run time from env) use knex's SqlEntityManager.
-              // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only by hosts that use forRootAsync (config/orm-config.ts)
               driver: (require('../db/sqlite-driver') as typeof import('../db/sqlite-driver')).ContractDeskSqliteDriver,
             }),
           ];

@@ -196,6 +196,7 @@ for (const variant of DIALECTS) {
         const other = new Client({ connectionString: location });
         await other.connect();
         const driver = orm.em.getDriver();
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as they were, and called with their driver
         const originals = { one: driver.nativeUpdate, many: driver.nativeUpdateMany };
         let interfered = false;
         const interfere = async () => {
