@@ -22,10 +22,10 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ConsoleLogger } from '@nestjs/common';
 import { SignJWT } from 'jose';
-import { readAuthSettings } from '../src/app/auth/auth-settings';
-import { createApp, migrateOnStart } from '../src/app/create-app';
-import { describeBackend, resolveBackend } from '../src/config/backend';
-import { CONTRACT_TRANSITIONS, ContractStatus } from '../src/domain/contract-status';
+import { readAuthSettings } from '../src/auth/auth-settings';
+import { createApp, migrateOnStart } from '../src/create-app';
+import { describeBackend, resolveBackend } from '../../../packages/contractdesk/src/config/backend';
+import { CONTRACT_TRANSITIONS, ContractStatus } from '../../../packages/contractdesk/src/domain/contract-status';
 import { intEnv } from './int-env';
 
 const CLIENTS = intEnv('LOAD_CLIENTS', 16, 1, 256);

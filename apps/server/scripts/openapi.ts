@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createApp } from '../src/app/create-app';
-import { buildOpenApiDocument } from '../src/app/openapi';
+import { createApp } from '../src/create-app';
+import { buildOpenApiDocument } from '../src/openapi';
 
-export const DOCUMENT_PATH = join(__dirname, '..', 'docs', 'openapi.json');
+export const DOCUMENT_PATH = join(__dirname, '..', '..', '..', 'docs', 'openapi.json');
 
 /** Keys sorted at every level and a trailing newline, so the same code always gives the same bytes. */
 export function stableJson(value: unknown): string {

@@ -4,8 +4,8 @@
  * or AUTH_JWT_SECRET. With AUTH_JWKS_URL the keys belong to the identity provider and this refuses.
  */
 import { SignJWT } from 'jose';
-import { readAuthSettings } from '../src/app/auth/auth-settings';
-import { DomainError } from '../src/errors/domain-error';
+import { readAuthSettings } from '../src/auth/auth-settings';
+import { DomainError } from '../../../packages/contractdesk/src/errors/domain-error';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

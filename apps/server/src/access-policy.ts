@@ -1,5 +1,5 @@
-import type { Contract } from '../entities/contract.entity';
-import type { AccessService } from '../services/access.service';
+import type { Contract } from 'contractdesk';
+import type { AccessService } from 'contractdesk';
 import { forbidden } from './http/auth-errors';
 import type { AppSettings } from './settings';
 

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
-import { ContractDeskModule } from '../nest/contractdesk.module';
-import { AccessService } from '../services/access.service';
+import { ContractDeskModule } from 'contractdesk/nest';
+import { AccessService } from 'contractdesk';
 import { AccessPolicy } from './access-policy';
 import { GracefulShutdown } from './graceful-shutdown';
 import { ContractsController } from './controllers/contracts.controller';

@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import type { MikroORM } from '@mikro-orm/core';
-import { type Backend, describeBackend, resolveBackend } from '../config/backend';
-import { hasCopyMarker } from '../db/copy-marker';
-import { DatabaseStartupError, databaseStartupError, describeTarget } from '../errors/database-startup';
-import { DomainError, type ErrorKind, OperationError } from '../errors/domain-error';
+import { type Backend, describeBackend, resolveBackend } from 'contractdesk';
+import { hasCopyMarker } from 'contractdesk/internal';
+import { DatabaseStartupError, databaseStartupError, describeTarget } from 'contractdesk/internal';
+import { DomainError, type ErrorKind, OperationError } from 'contractdesk';
 import { createApp, migrateOnStart } from './create-app';
 
 /**

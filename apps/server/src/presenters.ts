@@ -1,7 +1,7 @@
-import type { Contract } from '../entities/contract.entity';
-import type { PushSubscription } from '../entities/push-subscription.entity';
-import type { Role } from '../entities/role.entity';
-import type { User } from '../entities/user.entity';
+import type { Contract } from 'contractdesk';
+import type { PushSubscription } from 'contractdesk';
+import type { Role } from 'contractdesk';
+import type { User } from 'contractdesk';
 
 /** Response shapes. Explicit fields only: nothing is exposed by accident, and int64 amounts travel as decimal strings. */
 

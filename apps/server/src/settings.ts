@@ -1,7 +1,7 @@
-import type { Env } from '../config/backend';
-import { type PushEndpointPolicy, pushPolicyFromEnv } from '../domain/push-endpoint';
-import * as validate from '../domain/validation';
-import { ConfigError, DomainError } from '../errors/domain-error';
+import type { Env } from 'contractdesk';
+import { type PushEndpointPolicy, pushPolicyFromEnv } from 'contractdesk';
+import { validate } from 'contractdesk';
+import { ConfigError, DomainError } from 'contractdesk';
 import { type AuthSettings, readAuthSettings } from './auth/auth-settings';
 
 /** What the HTTP host reads from the environment on top of the database settings (see docs/app.md). */

@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { Env } from '../../config/backend';
-import { projectRoot } from '../../config/paths';
-import { ConfigError } from '../../errors/domain-error';
+import type { Env } from 'contractdesk';
+import { workspaceRoot as projectRoot } from '../paths';
+import { ConfigError } from 'contractdesk';
 
 /** Where a token's signature is checked. */
 export type AuthKeySource =

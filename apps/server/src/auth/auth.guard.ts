@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { UserService } from '../../services/user.service';
+import type { UserService } from 'contractdesk';
 import type { AuthenticatedRequest } from '../http/caller';
 import type { TokenVerifier } from './token-verifier';
 

@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { UserService } from '../../services/user.service';
+import { UserService } from 'contractdesk';
 import { type AuthenticatedRequest, identityOf } from '../http/caller';
 import type { AppSettings } from '../settings';
 import { AUTH_USERS, AuthGuard, TOKEN_VERIFIER } from './auth.guard';

@@ -1,7 +1,7 @@
 import { type JWTPayload, type JWTVerifyGetKey, createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
-import * as validate from '../../domain/validation';
-import { UnavailableError, ValidationError } from '../../errors/domain-error';
+import { validate } from 'contractdesk';
+import { UnavailableError, ValidationError } from 'contractdesk';
 import { AuthRequiredError } from '../http/auth-errors';
 import type { AuthSettings } from './auth-settings';
 

@@ -1,14 +1,15 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HttpReply as Response } from '../http/http-types';
-import type { Contract } from '../../entities/contract.entity';
-import { type ContractGuard, ContractService } from '../../services/contract.service';
+import type { Contract } from 'contractdesk';
+import { ContractService } from 'contractdesk';
+import type { ContractGuard } from 'contractdesk/internal';
 import { AccessPolicy, CONTRACTS_READ } from '../access-policy';
 import { forbidden } from '../http/auth-errors';
 import { CallerId } from '../http/caller';
 import { retryContention } from '../http/retry';
 import { etag, expectedVersion, queryInt } from '../http/request-values';
-import { ValidationError } from '../../errors/domain-error';
+import { ValidationError } from 'contractdesk';
 import {
   AmountRevisionsDto,
   CreateContractDto,

@@ -1,7 +1,7 @@
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/core';
-import { replicaHealth } from '../../db/replicas';
+import { replicaHealth } from 'contractdesk/internal';
 import type { HttpReply as Response } from '../http/http-types';
 import { HealthView, ReadyView } from '../dto/views';
 

@@ -1,7 +1,7 @@
 import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { HttpReply as Response } from '../http/http-types';
-import { PushSubscriptionService } from '../../services/push-subscription.service';
+import { PushSubscriptionService } from 'contractdesk';
 import { AccessPolicy } from '../access-policy';
 import { CallerId } from '../http/caller';
 import { SubscribeDto, UnsubscribeDto, UnsubscribeQuery } from '../dto/requests';

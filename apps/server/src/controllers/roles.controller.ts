@@ -1,6 +1,6 @@
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
-import { AccessService } from '../../services/access.service';
+import { AccessService } from 'contractdesk';
 import { AccessPolicy } from '../access-policy';
 import { CallerId } from '../http/caller';
 import { retryContention } from '../http/retry';

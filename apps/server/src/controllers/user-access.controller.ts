@@ -1,6 +1,6 @@
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
-import { AccessService } from '../../services/access.service';
+import { AccessService } from 'contractdesk';
 import { AccessPolicy, ROLES_MANAGE } from '../access-policy';
 import { CallerId } from '../http/caller';
 import { retryContention } from '../http/retry';

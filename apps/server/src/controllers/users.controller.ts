@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { UserService } from '../../services/user.service';
+import { UserService } from 'contractdesk';
 import { AccessPolicy, USERS_MANAGE } from '../access-policy';
-import { ConflictError } from '../../errors/domain-error';
+import { ConflictError } from 'contractdesk';
 import { ListUsersQuery, RegisterUserDto } from '../dto/requests';
 import { UserList, UserView } from '../dto/views';
 import { CallerId, CallerSubject, OptionalCallerId, type RequestIdentity } from '../http/caller';

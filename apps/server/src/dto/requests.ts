@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { CONTRACT_STATUSES, type ContractStatus } from '../../domain/contract-status';
-import { PARTY_ROLES, type PartyRole } from '../../domain/party-role';
-import { ENDPOINT_MAX_LENGTH } from '../../domain/push-endpoint';
-import { LIMITS, PERMISSION_PATTERN } from '../../domain/validation';
+import { CONTRACT_STATUSES, type ContractStatus } from 'contractdesk';
+import { PARTY_ROLES, type PartyRole } from 'contractdesk';
+import { ENDPOINT_MAX_LENGTH } from 'contractdesk';
+import { LIMITS, PERMISSION_PATTERN } from 'contractdesk/internal';
 import { Amount, List, Nested, OneOf, Optional, QueryNumber, QueryText, Text, Uuid, WholeNumber } from './rules';
 
 /**

@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsString, Matches, ValidateBy, ValidateIf, ValidateNested, type ValidationOptions } from 'class-validator';
-import { UUID_PATTERN } from '../../domain/validation';
+import { UUID_PATTERN } from 'contractdesk/internal';
 
 /**
  * class-validator decorators that carry the project's stable error code. The DTOs only check shape and type at

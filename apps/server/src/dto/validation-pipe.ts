@@ -1,6 +1,6 @@
 import { type ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
 import type { ValidationError as ClassValidatorError } from 'class-validator';
-import { ValidationError } from '../../errors/domain-error';
+import { ValidationError } from 'contractdesk';
 import type { RuleContext } from './rules';
 
 /**

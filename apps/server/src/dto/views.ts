@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CONTRACT_STATUSES } from '../../domain/contract-status';
-import { PARTY_ROLES } from '../../domain/party-role';
-import { CONTRACT_CURRENCIES } from '../../entities/contract.entity';
+import { CONTRACT_STATUSES } from 'contractdesk';
+import { PARTY_ROLES } from 'contractdesk';
+import { CONTRACT_CURRENCIES } from 'contractdesk/internal';
 
 /** Response bodies, as src/app/presenters.ts writes them (the contract tests check every e2e response against these). */
 

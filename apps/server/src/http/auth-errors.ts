@@ -1,4 +1,4 @@
-import { ForbiddenError } from '../../errors/domain-error';
+import { ForbiddenError } from 'contractdesk';
 
 /**
  * No usable caller identity. A ForbiddenError so services and policies treat it as a refusal; the filter

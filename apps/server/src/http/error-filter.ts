@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type HttpRequest as Request, type HttpResponse as Response, fromFastify } from './http-types';
-import { DomainError, ValidationError } from '../../errors/domain-error';
+import { DomainError, ValidationError } from 'contractdesk';
 import { AuthRequiredError } from './auth-errors';
 import type { IdentifiedRequest } from './request-id';
 import { UnsupportedMediaTypeError } from './request-errors';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../errors/domain-error';
+import { ValidationError } from 'contractdesk';
 
 /**
  * A request body in a type the API does not read. A ValidationError so it is the client's fault; the filter

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../errors/domain-error';
+import { ValidationError } from 'contractdesk';
 
 /**
  * Query strings are text; the services validate numbers. Digits become a number, anything else is passed

@@ -1,5 +1,5 @@
-import { DomainError } from '../../errors/domain-error';
-import { withRetry } from '../../services/retry';
+import { DomainError } from 'contractdesk';
+import { withRetry } from 'contractdesk';
 
 /**
  * Retries an operation the database rolled back as a deadlock/lock-timeout victim (DB.CONTENTION): the

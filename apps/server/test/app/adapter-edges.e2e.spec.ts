@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { request as httpRequest } from 'node:http';
-import { describeEachDialect } from '../helpers/orm';
+import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
 import { useApp } from './http';
 
 /**

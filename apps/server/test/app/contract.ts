@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { OPENAPI_JSON_PATH, SWAGGER_UI_PATH } from '../../src/app/openapi';
+import { OPENAPI_JSON_PATH, SWAGGER_UI_PATH } from '../../src/openapi';
 import { generateOpenApiJson } from '../../scripts/openapi';
 
 /**

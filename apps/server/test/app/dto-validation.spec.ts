@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import type { ArgumentMetadata } from '@nestjs/common';
 import { expect } from 'chai';
-import { DtoValidationPipe } from '../../src/app/dto/validation-pipe';
-import { AmountRevisionsDto, ListContractsQuery, ReviseAmountDto, SubscribeDto, TransitionDto, UpdateRoleDto } from '../../src/app/dto/requests';
-import { ValidationError } from '../../src/errors/domain-error';
+import { DtoValidationPipe } from '../../src/dto/validation-pipe';
+import { AmountRevisionsDto, ListContractsQuery, ReviseAmountDto, SubscribeDto, TransitionDto, UpdateRoleDto } from '../../src/dto/requests';
+import { ValidationError } from '../../../../packages/contractdesk/src/errors/domain-error';
 
 /** The HTTP edge's DTO check: the project's codes and the field path as the client wrote it. */
 describe('DTO validation pipe', () => {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { NotFoundException } from '@nestjs/common';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { AuthRequiredError } from '../../src/app/http/auth-errors';
-import { toHttpError } from '../../src/app/http/error-filter';
-import { expectedVersion } from '../../src/app/http/request-values';
+import { AuthRequiredError } from '../../src/http/auth-errors';
+import { toHttpError } from '../../src/http/error-filter';
+import { expectedVersion } from '../../src/http/request-values';
 import {
   ConfigError,
   ConflictError,
@@ -13,8 +13,8 @@ import {
   RuleViolationError,
   UnavailableError,
   ValidationError,
-} from '../../src/errors/domain-error';
-import { translateError } from '../../src/errors/translate';
+} from '../../../../packages/contractdesk/src/errors/domain-error';
+import { translateError } from '../../../../packages/contractdesk/src/errors/translate';
 
 const SQL = `insert into "users" ("id", "username") values ('x', 'secret') - duplicate key value violates unique constraint "users_pkey"`;
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { describeEachDialect } from '../helpers/orm';
+import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
 import { createContract, registerUser, useApp } from './http';
 
 const ROUTES: Array<[string, string]> = [

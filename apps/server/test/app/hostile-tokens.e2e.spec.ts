@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { KeyObject, createHmac, createPublicKey, randomUUID, sign as cryptoSign } from 'node:crypto';
 import { CompactSign, SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { User } from '../../src/entities/user.entity';
-import { describeEachDialect } from '../helpers/orm';
+import { User } from '../../../../packages/contractdesk/src/entities/user.entity';
+import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
 import { type AuthVariant, TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, sharedJwksKey } from './auth';
 import { type RunningApp, registerUser, startApp } from './http';
 

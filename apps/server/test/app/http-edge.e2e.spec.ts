@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { sendHttpError, toHttpError } from '../../src/app/http/error-filter';
-import type { HttpRequest, HttpResponse } from '../../src/app/http/http-types';
-import { describeEachDialect } from '../helpers/orm';
+import { sendHttpError, toHttpError } from '../../src/http/error-filter';
+import type { HttpRequest, HttpResponse } from '../../src/http/http-types';
+import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
 import { useApp } from './http';
 
 let seq = 0;

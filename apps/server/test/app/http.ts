@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { type ContractDeskApp, type CreateAppOptions, createApp } from '../../src/app/create-app';
-import type { Env } from '../../src/config/backend';
+import { type ContractDeskApp, type CreateAppOptions, createApp } from '../../src/create-app';
+import type { Env } from '../../../../packages/contractdesk/src/config/backend';
 import { type AuthVariant, type Signer, defaultVariant, signerFor } from './auth';
 import { contractChecker, describesItself } from './contract';
 

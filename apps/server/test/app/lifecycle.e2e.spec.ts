@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrateOnStart } from '../../src/app/create-app';
-import { describeEachDialect } from '../helpers/orm';
+import { migrateOnStart } from '../../src/create-app';
+import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
 import { type RunningApp, request, startApp, useApp } from './http';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

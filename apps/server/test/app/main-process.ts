@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/config/paths';
+import { workspaceRoot as projectRoot } from '../../src/paths';
 
 export interface Main {
   child: ChildProcess;
@@ -13,7 +13,7 @@ export interface Main {
 
 /** src/app/main.ts (what `npm start` runs compiled) as its own process, with only the given environment. */
 export function runMain(env: Record<string, string>): Main {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(projectRoot, 'src/app/main.ts')], {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(projectRoot, 'apps/server/src/main.ts')], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '../../src/db/better-sqlite3';
-import { projectRoot } from '../../src/config/paths';
-import { DEV_KEY_FILE } from '../../src/app/auth/auth-settings';
+import { openSqlite } from '../../../../packages/contractdesk/src/db/better-sqlite3';
+import { workspaceRoot as projectRoot } from '../../src/paths';
+import { DEV_KEY_FILE } from '../../src/auth/auth-settings';
 import { request } from './http';
 import { type Main, listening, runMain } from './main-process';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { User } from '../../src/entities/user.entity';
-import { describeEachDialect } from '../helpers/orm';
-import { TcpProxy } from '../faults/support/tcp-proxy';
+import { User } from '../../../../packages/contractdesk/src/entities/user.entity';
+import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
+import { TcpProxy } from '../../../../packages/contractdesk/test/faults/support/tcp-proxy';
 import { type RunningApp, startApp } from './http';
 
 /**

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { PushSubscription } from '../../src/entities/push-subscription.entity';
-import { AdminBootstrap } from '../../src/entities/admin-bootstrap.entity';
-import { Role } from '../../src/entities/role.entity';
-import { RoleAssignment } from '../../src/entities/role-assignment.entity';
-import { describeEachDialect } from '../helpers/orm';
-import { fcmEndpoint, pushKeys } from '../helpers/factories';
+import { PushSubscription } from '../../../../packages/contractdesk/src/entities/push-subscription.entity';
+import { AdminBootstrap } from '../../../../packages/contractdesk/src/entities/admin-bootstrap.entity';
+import { Role } from '../../../../packages/contractdesk/src/entities/role.entity';
+import { RoleAssignment } from '../../../../packages/contractdesk/src/entities/role-assignment.entity';
+import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
+import { fcmEndpoint, pushKeys } from '../../../../packages/contractdesk/test/helpers/factories';
 import { type RegisteredUser, type RunningApp, registerUser, startApp, useApp } from './http';
 
 /** Fresh install: the first caller claims the one-time bootstrap and holds the `administrator` role. */

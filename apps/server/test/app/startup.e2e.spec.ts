@@ -3,11 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '../../src/db/better-sqlite3';
+import { openSqlite } from '../../../../packages/contractdesk/src/db/better-sqlite3';
 import { Client } from 'pg';
-import { createConfig, initOrm } from '../../src/config/orm-config';
-import { COPY_MARKER_TABLE } from '../../src/db/copy-marker';
-import { PG_ADMIN_URL, createTestDatabase, databaseUrl, dropTestDatabase, postgresUnavailableReason } from '../helpers/postgres';
+import { createConfig, initOrm } from '../../../../packages/contractdesk/src/config/orm-config';
+import { COPY_MARKER_TABLE } from '../../../../packages/contractdesk/src/db/copy-marker';
+import { PG_ADMIN_URL, createTestDatabase, databaseUrl, dropTestDatabase, postgresUnavailableReason } from '../../../../packages/contractdesk/test/helpers/postgres';
 import { request } from './http';
 import { type Main, runMain } from './main-process';
 

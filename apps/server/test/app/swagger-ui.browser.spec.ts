@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { OPENAPI_JSON_PATH, SWAGGER_UI_PATH } from '../../src/app/openapi';
-import { chromiumPath, isLoopbackUrl, sharedBrowser } from '../helpers/browser';
-import { describeEachDialect } from '../helpers/orm';
-import { recordSkippedBrowser } from '../helpers/root-hooks';
+import { OPENAPI_JSON_PATH, SWAGGER_UI_PATH } from '../../src/openapi';
+import { chromiumPath, isLoopbackUrl, sharedBrowser } from '../../../../packages/contractdesk/test/helpers/browser';
+import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
+import { recordSkippedBrowser } from '../../../../packages/contractdesk/test/helpers/root-hooks';
 import { type RunningApp, startApp } from './http';
 
 const TITLE = 'Swagger UI at /docs in chromium';

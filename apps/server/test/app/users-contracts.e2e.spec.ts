@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { Contract } from '../../src/entities/contract.entity';
-import { User } from '../../src/entities/user.entity';
-import { describeEachDialect } from '../helpers/orm';
+import { Contract } from '../../../../packages/contractdesk/src/entities/contract.entity';
+import { User } from '../../../../packages/contractdesk/src/entities/user.entity';
+import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
 import { createContract, registerUser, useApp } from './http';
 
 describeEachDialect(

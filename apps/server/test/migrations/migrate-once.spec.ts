@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createConfig, initOrm } from '../../src/config/orm-config';
-import { describeEachDialect } from '../helpers/orm';
-import { spawnTs } from '../helpers/processes';
-import { realMigrations } from './db-state';
+import { createConfig, initOrm } from '../../../../packages/contractdesk/src/config/orm-config';
+import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
+import { spawnTs } from '../../../../packages/contractdesk/test/helpers/processes';
+import { realMigrations } from '../../../../packages/contractdesk/test/migrations/db-state';
 
 const INSTANCES = 4;
 
@@ -15,7 +15,7 @@ describeEachDialect(
       this.timeout(240_000);
       const expected = realMigrations(db.dialect).map((m) => m.name);
       const children = Array.from({ length: INSTANCES }, () =>
-        spawnTs('test/migrations/workers/start-instance.ts', [], { ...db.env, MIGRATE_ON_START: 'true', DB_POOL_MAX: '4' }),
+        spawnTs('../../apps/server/test/migrations/workers/start-instance.ts', [], { ...db.env, MIGRATE_ON_START: 'true', DB_POOL_MAX: '4' }),
       );
       try {
         await Promise.all(children.map((c) => c.line('READY')));

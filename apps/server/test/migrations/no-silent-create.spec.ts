@@ -4,13 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { Client } from 'pg';
-import { createApp } from '../../src/app/create-app';
-import { createConfig, initOrm } from '../../src/config/orm-config';
-import { projectRoot } from '../../src/config/paths';
-import { createDatabase } from '../../src/tools/db-create';
-import { expectDomainError } from '../helpers/expect-error';
-import { PG_ADMIN_URL, dropTestDatabase, postgresUnavailableReason } from '../helpers/postgres';
-import { recordSkippedPostgres } from '../helpers/root-hooks';
+import { createApp } from '../../src/create-app';
+import { createConfig, initOrm } from '../../../../packages/contractdesk/src/config/orm-config';
+import { workspaceRoot as projectRoot } from '../../src/paths';
+import { createDatabase } from '../../../../packages/contractdesk/src/tools/db-create';
+import { expectDomainError } from '../../../../packages/contractdesk/test/helpers/expect-error';
+import { PG_ADMIN_URL, dropTestDatabase, postgresUnavailableReason } from '../../../../packages/contractdesk/test/helpers/postgres';
+import { recordSkippedPostgres } from '../../../../packages/contractdesk/test/helpers/root-hooks';
 
 const quiet = () => undefined;
 const PASSWORD = 'hunter2-never-logged';
@@ -91,7 +91,7 @@ describe('no silent database creation [postgresql]', function () {
   it('main.ts exits 1 with CONFIG.DATABASE_NOT_FOUND on stderr, never the password', async () => {
     const { url, name } = missingDatabaseUrl();
     created.push(name);
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(projectRoot, 'src/app/main.ts')], {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(projectRoot, 'apps/server/src/main.ts')], {
       cwd: projectRoot,
       env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', DATABASE_URL: url, MIGRATE_ON_START: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,17 +1,17 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
-import { type ContractDeskOrm, createConfig, initOrm } from '../../src/config/orm-config';
-import { ContractStatus } from '../../src/domain/contract-status';
-import { AccessService } from '../../src/services/access.service';
-import { ContractService } from '../../src/services/contract.service';
-import { PushSubscriptionService } from '../../src/services/push-subscription.service';
-import { UserService } from '../../src/services/user.service';
+import { type ContractDeskOrm, createConfig, initOrm } from '../../../../packages/contractdesk/src/config/orm-config';
+import { ContractStatus } from '../../../../packages/contractdesk/src/domain/contract-status';
+import { AccessService } from '../../../../packages/contractdesk/src/services/access.service';
+import { ContractService } from '../../../../packages/contractdesk/src/services/contract.service';
+import { PushSubscriptionService } from '../../../../packages/contractdesk/src/services/push-subscription.service';
+import { UserService } from '../../../../packages/contractdesk/src/services/user.service';
 import { startApp } from '../app/http';
-import { expectDomainError } from '../helpers/expect-error';
-import { fcmEndpoint, pushKeys, uniqueName } from '../helpers/factories';
-import { type PgBouncer, pgbouncerBinary, startPgBouncer } from '../helpers/pgbouncer';
-import { createTestDatabase, databaseUrl, dropTestDatabase, postgresUnavailableReason } from '../helpers/postgres';
-import { recordSkippedPostgres } from '../helpers/root-hooks';
+import { expectDomainError } from '../../../../packages/contractdesk/test/helpers/expect-error';
+import { fcmEndpoint, pushKeys, uniqueName } from '../../../../packages/contractdesk/test/helpers/factories';
+import { type PgBouncer, pgbouncerBinary, startPgBouncer } from '../../../../packages/contractdesk/test/helpers/pgbouncer';
+import { createTestDatabase, databaseUrl, dropTestDatabase, postgresUnavailableReason } from '../../../../packages/contractdesk/test/helpers/postgres';
+import { recordSkippedPostgres } from '../../../../packages/contractdesk/test/helpers/root-hooks';
 
 const quiet = () => undefined;
 

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEV_KEY_FILE, readAuthSettings } from '../../src/app/auth/auth-settings';
-import { hasDuplicateKeys } from '../../src/app/auth/token-verifier';
-import { readSettings } from '../../src/app/settings';
-import { DomainError } from '../../src/errors/domain-error';
+import { DEV_KEY_FILE, readAuthSettings } from '../../src/auth/auth-settings';
+import { hasDuplicateKeys } from '../../src/auth/token-verifier';
+import { readSettings } from '../../src/settings';
+import { DomainError } from '../../../../packages/contractdesk/src/errors/domain-error';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

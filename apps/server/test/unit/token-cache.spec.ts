@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { type JWTPayload, SignJWT } from 'jose';
-import { type AuthSettings, readAuthSettings } from '../../src/app/auth/auth-settings';
-import { TokenVerifier } from '../../src/app/auth/token-verifier';
-import { DomainError } from '../../src/errors/domain-error';
+import { type AuthSettings, readAuthSettings } from '../../src/auth/auth-settings';
+import { TokenVerifier } from '../../src/auth/token-verifier';
+import { DomainError } from '../../../../packages/contractdesk/src/errors/domain-error';
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes-long!';
 

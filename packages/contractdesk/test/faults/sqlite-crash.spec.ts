@@ -9,7 +9,7 @@ import { precompile } from './support/precompile';
 import { crashViolations, inspectDatabase } from './support/sqlite-inspect';
 import { WriterChild } from './support/writer-child';
 import { CONTRACTS_PER_BATCH } from './workers/crash-writer';
-import { prng } from '../../bench/data';
+import { prng } from '../../../../bench/data';
 
 /**
  * SIGKILL a writer at random moments. Each kill is a real process crash: no handler runs, the open

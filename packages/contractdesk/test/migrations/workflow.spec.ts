@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { projectRoot } from '../../src/config/paths';
+import { workspaceRoot } from '../helpers/workspace';
 import { type Dialect, migrationPaths } from '../../src/config/orm-config';
 import { DOWN_TODO_MARKER, createMigrations } from '../../src/tools/migration-workflow';
 import { describeEachDialect } from '../helpers/orm';
@@ -22,10 +23,10 @@ function run(command: 'db-status' | 'migration-down' | 'mikro-orm', args: string
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   const [file, argv] =
     command === 'mikro-orm'
-      ? [join(projectRoot, 'node_modules', '.bin', 'mikro-orm'), args]
+      ? [join(workspaceRoot, 'node_modules', '.bin', 'mikro-orm'), args]
       : [process.execPath, ['-r', 'ts-node/register/transpile-only', join(projectRoot, 'src/tools/commands', `${command}.ts`), ...args]];
   return new Promise((resolve) => {
-    execFile(file, argv, { cwd: projectRoot, env, timeout: 90_000 }, (error, stdout, stderr) => {
+    execFile(file, argv, { cwd: workspaceRoot, env, timeout: 90_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

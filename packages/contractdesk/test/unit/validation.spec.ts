@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { ValidationError } from '../../src/errors/domain-error';
 import * as validate from '../../src/domain/validation';
 
-const root = join(__dirname, '..', '..');
+const root = join(__dirname, '..', '..', '..', '..');
 
 function refusal(work: () => unknown): ValidationError {
   try {
@@ -101,7 +101,7 @@ describe('validation codes are documented', () => {
   it('every ValidationError code used in src/ appears in the table of docs/security.md', () => {
     const doc = readFileSync(join(root, 'docs', 'security.md'), 'utf8');
     const codes = new Set<string>();
-    for (const file of sources(join(root, 'src'))) {
+    for (const file of [...sources(join(root, 'packages/contractdesk/src')), ...sources(join(root, 'apps/server/src'))]) {
       // Codes handed to a ValidationError: the constructor, the fail()/reject() helpers, and key checks.
       const text = readFileSync(file, 'utf8');
       for (const match of text.matchAll(/(?:new ValidationError|fail|reject)\(\s*'([A-Z]+\.[A-Z0-9_]+)'/g)) codes.add(match[1]);

@@ -4,8 +4,8 @@
  * STARTED <json list of the migrations this instance applied>.
  */
 import 'reflect-metadata';
-import { runWorker, waitForRelease } from '../../helpers/worker';
-import { createApp, migrateOnStart } from '../../../src/app/create-app';
+import { runWorker, waitForRelease } from '../../../../../packages/contractdesk/test/helpers/worker';
+import { createApp, migrateOnStart } from '../../../src/create-app';
 
 async function main(): Promise<void> {
   const { app, settings, orm } = await createApp(process.env, { logger: false });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { projectRoot } from '../../../src/config/paths';
+import { workspaceRoot } from '../../helpers/workspace';
 
 /**
  * Crash tests start a child process per kill. Through ts-node each start costs ~3 s (loading the
@@ -38,7 +39,7 @@ export function precompile(): Precompiled {
   }
   cached = {
     js: (path) => join(outDir, path.replace(/\.ts$/, '.js')),
-    env: { NODE_PATH: join(projectRoot, 'node_modules') },
+    env: { NODE_PATH: join(workspaceRoot, 'node_modules') },
   };
   return cached;
 }
