@@ -1,6 +1,6 @@
 import type { Options } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { KnexTransactionsSqliteDriver } from 'contractdesk/internal';
+import { KnexTransactionsSqliteDriver } from './knex-transactions-sqlite-driver';
 import { resolveBackend } from 'contractdesk';
 
 /**

@@ -12,4 +12,5 @@ export type { ContractGuard } from './services/contract.service';
 export { CONTRACT_CURRENCIES } from './entities/contract.entity';
 export { betterSqlite3Package, loadBetterSqlite3, openSqlite } from './db/better-sqlite3';
 export { LeanQuery } from './db/lean-query';
-export { KnexTransactionsSqliteDriver } from './db/sqlite-driver';
+export { PragmaSqliteConnection } from './db/sqlite-driver';
+export { ContractDeskSqlitePlatform } from './db/sqlite-schema-helper';

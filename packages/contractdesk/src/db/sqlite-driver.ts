@@ -187,7 +187,7 @@ class ContractDeskSqliteDialect extends KnexSqliteDialectBase {
 }
 
 /** Our knex dialect (pragmas, BEGIN IMMEDIATE) under MikroORM's stock connection and knex's transactions. */
-class PragmaSqliteConnection extends BetterSqliteConnection {
+export class PragmaSqliteConnection extends BetterSqliteConnection {
   override createKnex(): void {
     // knex takes a dialect class where MikroORM's signature names a client by string.
     this.client = this.createKnexClient(ContractDeskSqliteDialect as unknown as string);
@@ -228,15 +228,5 @@ export class ContractDeskSqliteDriver extends AbstractSqlDriver<ContractDeskSqli
   // The Unit of Work's batched INSERT, its text written once per entity, column shape and row count (db/planned-insert.ts).
   override nativeInsertMany<T extends object>(entityName: string, data: EntityDictionary<T>[], options: NativeInsertUpdateManyOptions<T> = {}, transform?: (sql: string) => string): Promise<QueryResult<T>> {
     return plannedInsertMany(this, (p) => this.rethrow(p), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
-  }
-}
-
-/**
- * The same database behaviour (pragmas, BEGIN IMMEDIATE) with knex's own transaction objects: what MikroORM
- * does out of the box. The benchmark's "plain MikroORM" baseline runs on it.
- */
-export class KnexTransactionsSqliteDriver extends AbstractSqlDriver<PragmaSqliteConnection, ContractDeskSqlitePlatform> {
-  constructor(config: Configuration) {
-    super(config, new ContractDeskSqlitePlatform(), PragmaSqliteConnection, ['knex', 'better-sqlite3']);
   }
 }
