@@ -14,7 +14,7 @@ const anyLeaks = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'examples/host-app/node_modules/', 'examples/host-app/dist/', 'bench/peers/dist/', 'bench/peers/node_modules/', 'fixtures/third-party-host/dist/', 'fixtures/third-party-host/node_modules/'] },
+  { ignores: ['dist/', 'node_modules/', 'packages/*/dist/', 'apps/*/dist/', 'examples/host-app/node_modules/', 'examples/host-app/dist/', 'bench/peers/dist/', 'bench/peers/node_modules/', 'fixtures/third-party-host/dist/', 'fixtures/third-party-host/node_modules/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -61,11 +61,11 @@ export default tseslint.config(
     // Tests, benchmarks and load scripts read JSON bodies of their own HTTP calls and raw driver rows, and poke
     // internals on purpose; a wrong shape there fails the assertion or the run that reads it, so typing every
     // body would add ceremony, not safety. The promise and unused-value rules still apply.
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'examples/host-app/test/**/*.ts', 'fixtures/third-party-host/test/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'packages/*/test/**/*.ts', 'apps/*/test/**/*.ts', 'apps/*/scripts/**/*.ts', 'packages/*/scripts/**/*.ts', 'examples/host-app/test/**/*.ts', 'fixtures/third-party-host/test/**/*.ts'],
     rules: Object.fromEntries(anyLeaks.map((rule) => [rule, 'off'])),
   },
   {
-    files: ['test/**/*.ts', 'examples/host-app/test/**/*.ts', 'fixtures/third-party-host/test/**/*.ts'],
+    files: ['test/**/*.ts', 'packages/*/test/**/*.ts', 'apps/*/test/**/*.ts', 'examples/host-app/test/**/*.ts', 'fixtures/third-party-host/test/**/*.ts'],
     rules: {
       // chai's property assertions (`expect(x).to.exist`) are expressions by design.
       '@typescript-eslint/no-unused-expressions': 'off',

@@ -61,7 +61,7 @@ DATABASE_URL="$pg_url" npm run --silent db:migrate -- status
 step "a user through the compiled library API (what a host application imports)"
 DB_PATH="$sqlite_file" node -e "
   require('reflect-metadata');
-  const { initOrm, UserService } = require('./dist/src/index.js');
+  const { initOrm, UserService } = require('contractdesk');
   (async () => {
     const orm = await initOrm();
     try { await new UserService(orm.em.fork()).register({ username: 'prod-check', email: 'prod-check@example.com', role: 'client' }); }

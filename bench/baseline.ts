@@ -1,7 +1,7 @@
 import type { Options } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { KnexTransactionsSqliteDriver } from '../src/db/sqlite-driver';
-import { resolveBackend } from '../src/config/backend';
+import { KnexTransactionsSqliteDriver } from './knex-transactions-sqlite-driver';
+import { resolveBackend } from 'contractdesk';
 
 /**
  * ORM options for the "plain MikroORM" variant: MikroORM's stock transaction machinery (knex transaction

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { type ContractDeskOrm, initOrm } from '../src/config/orm-config';
+import { type ContractDeskOrm, initOrm } from 'contractdesk';
 import { type Dataset, concurrentSchedule } from './data';
 import { RawSqlite } from './impl/raw-sqlite';
 import { RawPg } from './impl/raw-pg';
 import { PlainOrm, ServicesImpl } from './impl/orm';
 import { plainOrmOptions } from './baseline';
 import { type AttemptTally, type ImplName, type Impls, type PeerName, type PeersModule, runQueues } from './impl/types';
-import { loadBetterSqlite3 } from '../src/db/better-sqlite3';
+import { loadBetterSqlite3 } from 'contractdesk/internal';
 
 const quiet = () => undefined;
 

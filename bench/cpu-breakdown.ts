@@ -3,14 +3,14 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initOrm } from '../src/config/orm-config';
-import { Contract } from '../src/entities/contract.entity';
-import { ContractService } from '../src/services/contract.service';
-import { TransactionScope } from '../src/services/transaction-scope';
+import { initOrm } from 'contractdesk';
+import { Contract } from 'contractdesk';
+import { ContractService } from 'contractdesk';
+import { TransactionScope } from 'contractdesk';
 import { generate, sizes } from './data';
 import { RawSqlite } from './impl/raw-sqlite';
 import { plainOrmOptions } from './baseline';
-import { LeanQuery } from '../src/db/lean-query';
+import { LeanQuery } from 'contractdesk/internal';
 
 /**
  * Development aid (not part of `npm run bench`): CPU µs per piece of a W3 transition on SQLite, which

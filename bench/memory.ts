@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { ContractService } from '../src/services/contract.service';
+import { ContractService } from 'contractdesk';
 import type { DialectContext } from './context';
 import type { Dataset } from './data';
 import { ServicesImpl } from './impl/orm';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../src/config/paths';
+import { workspaceRoot as projectRoot } from '../apps/server/src/paths';
 import type { PeersModule } from './impl/types';
 
 /**

@@ -4,7 +4,7 @@ import type { Sizes } from './data';
 import type { ImplName } from './impl/types';
 import type { MemoryReport } from './memory';
 import { WORKLOAD_TITLES, type WorkloadName } from './workloads';
-import { betterSqlite3Package } from '../src/db/better-sqlite3';
+import { betterSqlite3Package } from 'contractdesk/internal';
 
 export interface Cell {
   dialect: string;

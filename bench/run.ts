@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../src/config/paths';
+import { workspaceRoot as projectRoot } from '../apps/server/src/paths';
 import { generate, sizes } from './data';
 import { type DialectContext, postgresContext, sqliteContext } from './context';
 import { IMPLS, type ImplName, PEERS, type PeerName } from './impl/types';

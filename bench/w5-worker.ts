@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import { initOrm } from '../src/config/orm-config';
+import { initOrm } from 'contractdesk';
 import { RawSqlite } from './impl/raw-sqlite';
 import { PlainOrm, ServicesImpl } from './impl/orm';
 import { plainOrmOptions } from './baseline';
 import { type ImplName, type Impls, type PeerName, runQueue } from './impl/types';
 import { loadPeers } from './peers-loader';
 import { SQLITE_BUSY_TIMEOUT_MS } from './context';
-import { loadBetterSqlite3 } from '../src/db/better-sqlite3';
+import { loadBetterSqlite3 } from 'contractdesk/internal';
 
 /**
  * One OS process of W5 on SQLite. It opens the core variants and the peers its parent loaded (argv[3]) on

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
-import { createConfig, initOrm } from '../src/config/orm-config';
-import { ContractService } from '../src/services/contract.service';
-import type { RmwResult } from '../test/concurrency/workers/rmw';
-import { mergeResults } from '../test/concurrency/workers/rmw';
-import { makeContract } from '../test/helpers/factories';
-import { startPgBouncer } from '../test/helpers/pgbouncer';
-import { createTestDatabase, databaseUrl, dropTestDatabase } from '../test/helpers/postgres';
-import { spawnTs } from '../test/helpers/processes';
-import { startReplicaPair } from '../test/helpers/replica';
+import { createConfig, initOrm } from '../packages/contractdesk/src/config/orm-config';
+import { ContractService } from '../packages/contractdesk/src/services/contract.service';
+import type { RmwResult } from '../packages/contractdesk/test/concurrency/workers/rmw';
+import { mergeResults } from '../packages/contractdesk/test/concurrency/workers/rmw';
+import { makeContract } from '../packages/contractdesk/test/helpers/factories';
+import { startPgBouncer } from '../packages/contractdesk/test/helpers/pgbouncer';
+import { createTestDatabase, databaseUrl, dropTestDatabase } from '../packages/contractdesk/test/helpers/postgres';
+import { spawnTs } from '../packages/contractdesk/test/helpers/processes';
+import { startReplicaPair } from '../packages/contractdesk/test/helpers/replica';
 
 /**
  * Scale figures for bench/RESULTS.md (issue 13), on the test PostgreSQL and throwaway servers:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves the package as a user gets it: packs ContractDesk, installs the tarball into examples/host-app (no
+# Proves the package as a user gets it: packs ContractDesk (the library workspace packages/contractdesk), installs the tarball into examples/host-app (no
 # relative imports), builds the host and runs its tests on SQLite and on a throwaway PostgreSQL database.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +17,7 @@ trap cleanup EXIT
 
 cd "$root"
 npm run build --silent
-npm pack --silent --pack-destination "$work" >/dev/null
+npm pack --silent -w contractdesk --pack-destination "$work" >/dev/null
 tarball=$(ls "$work"/contractdesk-*.tgz)
 
 cd "$host"

@@ -19,7 +19,7 @@ trap cleanup EXIT
 # ---- build and pack the library: the one place that knows where the library lives (-> $tarball) ----------
 cd "$root"
 npm run build --silent
-npm pack --silent --pack-destination "$work" >/dev/null
+npm pack --silent -w contractdesk --pack-destination "$work" >/dev/null
 tarball=$(ls "$work"/contractdesk-*.tgz)
 # ----------------------------------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createApp } from '../../src/app/create-app';
+import { createApp } from '../../apps/server/src/create-app';
 import { announce, childConfig } from './child';
 
 /** The real application, wired exactly as main.ts wires it (createApp), on a database the parent migrated and seeded. */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { initOrm } from '../../src/config/orm-config';
+import { initOrm } from 'contractdesk';
 import { pgAdminUrl } from '../context';
 import type { Dataset } from '../data';
 import { RawPg } from '../impl/raw-pg';

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { Pool } from 'pg';
-import { openSqlite } from '../../src/db/better-sqlite3';
-import { CONTRACT_STATUSES, CONTRACT_TRANSITIONS, type ContractStatus } from '../../src/domain/contract-status';
+import { openSqlite } from 'contractdesk/internal';
+import { CONTRACT_STATUSES, CONTRACT_TRANSITIONS, type ContractStatus } from 'contractdesk';
 import { announce, childConfig } from './child';
 
 /**

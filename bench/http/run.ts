@@ -5,14 +5,14 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { projectRoot } from '../../src/config/paths';
+import { workspaceRoot as projectRoot } from '../../apps/server/src/paths';
 import { generate, sizes } from '../data';
 import { environment } from '../report';
 import { type BenchDatabase, postgresDatabase, sqliteDatabase, subjectOf } from './database';
 import { type CellResult, type RouteName, type Workload, checkSameAnswers, runCell } from './load';
 import { type Sample, renderHttpReport } from './report';
 import { type RunningServer, type ServerName, isConstant, startServer } from './servers';
-import { intEnv } from '../../scripts/int-env';
+import { intEnv } from '../../apps/server/scripts/int-env';
 
 /**
  * `npm run bench:http`: requests/s and p50/p99 latency of the app over loopback HTTP, beside a bare Nest route

@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { OptimisticLockError } from '@mikro-orm/core';
-import type { ContractDeskOrm } from '../../src/config/orm-config';
-import { Contract } from '../../src/entities/contract.entity';
-import { User } from '../../src/entities/user.entity';
-import { ContractService } from '../../src/services/contract.service';
-import { TransactionScope } from '../../src/services/transaction-scope';
-import { DomainError } from '../../src/errors/domain-error';
-import { ContractStatus } from '../../src/domain/contract-status';
+import type { ContractDeskOrm } from 'contractdesk';
+import { Contract } from 'contractdesk';
+import { User } from 'contractdesk';
+import { ContractService } from 'contractdesk';
+import { TransactionScope } from 'contractdesk';
+import { DomainError } from 'contractdesk';
+import { ContractStatus } from 'contractdesk';
 import type { Dataset } from '../data';
 import type { Impl, ReadResult } from './types';
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { openSqlite } from '../../src/db/better-sqlite3';
+import { openSqlite } from 'contractdesk/internal';
 import type { Dataset } from '../data';
 import type { Impl, ReadResult } from './types';
 

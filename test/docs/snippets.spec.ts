@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { projectRoot } from '../../src/config/paths';
+import { workspaceRoot as projectRoot } from '../../apps/server/src/paths';
 
 /**
  * Every TypeScript snippet in the README and docs/ names, on its first line, the file it is taken from

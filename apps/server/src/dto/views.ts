@@ -1,0 +1,113 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CONTRACT_STATUSES } from 'contractdesk';
+import { PARTY_ROLES } from 'contractdesk';
+import { CONTRACT_CURRENCIES } from 'contractdesk/internal';
+
+/** Response bodies, as src/app/presenters.ts writes them (the contract tests check every e2e response against these). */
+
+export class UserView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() username!: string;
+  @ApiProperty({ enum: PARTY_ROLES }) role!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiPropertyOptional({ description: 'Only shown to the user themself' }) email?: string;
+}
+
+export class UserList {
+  @ApiProperty({ type: [UserView] }) items!: UserView[];
+}
+
+export class ContractView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ format: 'uuid' }) clientId!: string;
+  @ApiProperty({ format: 'uuid' }) freelancerId!: string;
+  @ApiProperty({ type: 'string', pattern: '^[0-9]+$', description: 'int64 stroops as decimal digits', example: '1000000' }) amount!: string;
+  @ApiProperty({ enum: CONTRACT_CURRENCIES }) currency!: string;
+  @ApiProperty({ enum: CONTRACT_STATUSES }) status!: string;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Also sent as the ETag header' }) version!: number;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+}
+
+export class ContractList {
+  @ApiProperty({ type: [ContractView] }) items!: ContractView[];
+}
+
+export class RoleView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ type: 'integer' }) priority!: number;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+}
+
+export class RoleList {
+  @ApiProperty({ type: [RoleView] }) items!: RoleView[];
+}
+
+export class PermissionList {
+  @ApiProperty({ type: [String] }) permissions!: string[];
+}
+
+export class PermissionCheck {
+  @ApiProperty() permission!: string;
+  @ApiProperty() allowed!: boolean;
+}
+
+export class PushSubscriptionView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uri' }) endpoint!: string;
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+}
+
+export class PushSubscriptionList {
+  @ApiProperty({ type: [PushSubscriptionView] }) items!: PushSubscriptionView[];
+}
+
+export class HealthView {
+  @ApiProperty({ enum: ['ok'] }) status!: string;
+}
+
+export class ReplicaView {
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ['ok', 'unreachable'] }) status!: string;
+}
+
+export class ReadyView {
+  @ApiProperty({ enum: ['ready', 'not_ready'] }) status!: string;
+  @ApiProperty({ enum: ['ok', 'unreachable'] }) database!: string;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null when they could not be counted' }) pendingMigrations!: number | null;
+  @ApiPropertyOptional({ type: [ReplicaView], description: 'Configured read replicas only' }) replicas?: ReplicaView[];
+}
+
+/** Every error answer. `code` is stable; each response lists the codes it can carry. */
+export class ErrorBody {
+  @ApiProperty({ example: 'VALIDATION.TYPE' }) code!: string;
+  @ApiProperty() message!: string;
+  @ApiPropertyOptional({ description: 'The request field at fault (validation errors)' }) field?: string;
+}
+
+/**
+ * Every response shape is closed (`additionalProperties: false`): a field a presenter starts to emit by accident
+ * (a secret, an internal column) fails the contract tests instead of reaching clients unnoticed.
+ */
+export const RESPONSE_SCHEMAS = [
+  UserView,
+  UserList,
+  ContractView,
+  ContractList,
+  RoleView,
+  RoleList,
+  PermissionList,
+  PermissionCheck,
+  PushSubscriptionView,
+  PushSubscriptionList,
+  HealthView,
+  ReplicaView,
+  ReadyView,
+  ErrorBody,
+] as const;
