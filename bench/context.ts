@@ -169,7 +169,7 @@ export async function postgresContext(clients: number, peers: PeerSelection = { 
       settings,
       w5Shape: `${clients} concurrent clients in one process (async), pool of ${clients}`,
       async reset() {
-        await side.query('truncate contracts, users cascade');
+        await side.query('truncate contractdesk_contracts, contractdesk_users cascade');
       },
       async scalar(sql) {
         return String(Object.values((await side.query(sql)).rows[0])[0]);
