@@ -113,6 +113,27 @@ const LABELS: Record<ImplName, string> = {
   typeorm: 'TypeORM',
 };
 
+/**
+ * services-stock against services, per workload of each dialect that ran both: the median (and range) of the
+ * per-round ratios of their ops/s. Both run in every round, so round i of one pairs with round i of the other.
+ */
+function stockVsServices(cells: Cell[]): string[] {
+  const out: string[] = [];
+  for (const dialect of [...new Set(cells.map((c) => c.dialect))]) {
+    const parts: string[] = [];
+    for (const w of [...new Set(cells.filter((c) => c.dialect === dialect).map((c) => c.workload))]) {
+      const get = (impl: ImplName) => cells.find((c) => c.dialect === dialect && c.workload === w && c.impl === impl);
+      const services = get('services');
+      const stock = get('services-stock');
+      if (!services || !stock || services.values.length !== stock.values.length) continue;
+      const r = stock.values.map((v, i) => v / services.values[i]);
+      parts.push(`${w} ${median(r).toFixed(2)}×${r.length > 1 ? ` (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})` : ''}`);
+    }
+    if (parts.length) out.push(`- ${dialect}: ${parts.join(', ')}.`);
+  }
+  return out;
+}
+
 export interface ReportInput {
   /** The implementations run, in their interleaving order (the tables' columns). */
   impls: ImplName[];
@@ -160,6 +181,18 @@ export function renderReport(input: ReportInput): string {
       };
       const t = targetFor(dialect, w, get('services'), get('plain'), get('services', 'W3'), get('typeorm'));
       lines.push(`| ${dialect} | ${w} ${WORKLOAD_TITLES[w]} | ${impls.map(cell).join(' | ')} | ${t.text} | ${t.met === undefined ? (w === 'W5' ? 'partly' : '') : t.met ? 'yes' : '**no**'} |`);
+    }
+  }
+  if (stock) {
+    const vs = stockVsServices(cells);
+    if (vs.length) {
+      lines.push(
+        '',
+        "services on MikroORM's stock PostgreSqlDriver relative to services on ContractDesk's driver (the cost of embedding in a host's ORM: stock driver, useBatchUpdates on; " +
+          'median of the per-round ratios of ops/s, range in brackets; below 1× is slower):',
+        '',
+        ...vs,
+      );
     }
   }
   for (const n of input.notRun ?? []) lines.push('', `${LABELS[n.impl]} (\`${n.impl}\`) not run on ${n.dialect}: ${n.reason}.`);
