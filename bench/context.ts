@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { type ContractDeskOrm, initOrm } from 'contractdesk';
+import type { Options } from '@mikro-orm/core';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { type ContractDeskOrm, assertContractDeskReady, initOrm } from 'contractdesk';
 import { type Dataset, concurrentSchedule } from './data';
 import { RawSqlite } from './impl/raw-sqlite';
 import { RawPg } from './impl/raw-pg';
@@ -19,6 +21,8 @@ const quiet = () => undefined;
 export interface DialectContext {
   dialect: 'sqlite' | 'postgresql';
   impls: Impls;
+  /** Variants this database does not have, and why (the report says so); a selected variant is either here or in impls. */
+  notRun: Partial<Record<ImplName, string>>;
   settings: Record<string, string>;
   /** How W5 runs here, for the report. */
   w5Shape: string;
@@ -35,6 +39,31 @@ async function migrated(env: Record<string, string>): Promise<ContractDeskOrm> {
   return orm;
 }
 
+/** Why `services-stock` has no SQLite column (the report prints it under the table). */
+export const SERVICES_STOCK_NOT_ON_SQLITE =
+  "on SQLite ContractDesk requires its own driver (its write transactions BEGIN IMMEDIATE); a host ORM on MikroORM's stock SQLite driver is refused at startup with CONFIG.SQLITE_DRIVER_REQUIRED, so there is no stock-driver setup to measure";
+
+/**
+ * `services-stock`: ContractDesk's services on an ORM set up the way a host's is: MikroORM's stock PostgreSqlDriver
+ * instead of ContractDesk's, and MikroORM's default `useBatchUpdates: true` where ContractDesk's config turns it
+ * off. Everything else (pool size and timeouts, entities, metadata provider) is initOrm's, as for `services`, so
+ * what the two columns differ by is the driver and that default.
+ */
+async function stockDriverOrm(env: Record<string, string>): Promise<ContractDeskOrm> {
+  const orm = await initOrm({ env, log: quiet, options: { driver: PostgreSqlDriver, useBatchUpdates: true } as Partial<Options> });
+  try {
+    // What ContractDeskModule.forFeature checks when a host starts; then that the variant is what its name says.
+    assertContractDeskReady(orm);
+    const driver = orm.em.getDriver().constructor;
+    if (driver !== PostgreSqlDriver) throw new Error(`services-stock: expected MikroORM's PostgreSqlDriver, got ${driver.name}`);
+    if (orm.config.get('useBatchUpdates') !== true) throw new Error('services-stock: expected useBatchUpdates on');
+  } catch (error) {
+    await orm.close(true).catch(() => undefined);
+    throw error;
+  }
+  return orm;
+}
+
 const WORKER = join(__dirname, `w5-worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`);
 
 /** The peers a context opens: their names and the loaded bench/peers module (none when not selected or not installed). */
@@ -46,7 +75,7 @@ export interface PeerSelection {
 /** Same busy timeout as the raw driver's connections (bench/impl/raw-sqlite.ts). */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
-export async function sqliteContext(processes: number, peers: PeerSelection = { names: [] }): Promise<DialectContext> {
+export async function sqliteContext(processes: number, peers: PeerSelection = { names: [] }, servicesStock = false): Promise<DialectContext> {
   const dir = mkdtempSync(join(tmpdir(), 'contractdesk-bench-'));
   const path = join(dir, 'bench.sqlite3');
   const env = { DB_PATH: path };
@@ -81,6 +110,7 @@ export async function sqliteContext(processes: number, peers: PeerSelection = { 
   return {
     dialect: 'sqlite',
     impls,
+    notRun: servicesStock ? { 'services-stock': SERVICES_STOCK_NOT_ON_SQLITE } : {},
     settings,
     w5Shape: `${processes} OS processes, each its own connection(s)`,
     async reset() {
@@ -124,7 +154,8 @@ export function pgAdminUrl(env = process.env): string {
   return 'postgresql://postgres@127.0.0.1:5432/postgres';
 }
 
-export async function postgresContext(clients: number, peers: PeerSelection = { names: [] }): Promise<DialectContext> {
+/** `servicesStock`: also open the `services-stock` variant (its own ORM and pool of `clients`). */
+export async function postgresContext(clients: number, peers: PeerSelection = { names: [] }, servicesStock = false): Promise<DialectContext> {
   const adminUrl = pgAdminUrl();
   const name = `contractdesk_test_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   const admin = async (sql: string) => {
@@ -153,6 +184,7 @@ export async function postgresContext(clients: number, peers: PeerSelection = { 
       plain: new PlainOrm(plainOrm),
       services: new ServicesImpl(await initOrm({ env, log: quiet })),
     };
+    if (servicesStock) impls['services-stock'] = new ServicesImpl(await stockDriverOrm(env), 'services-stock');
     for (const name of peers.module ? peers.names : []) {
       impls[name] = await peers.module!.createPeer(name, { dialect: 'postgresql', url, poolMax: clients, pg: await import('pg') });
     }
@@ -162,14 +194,16 @@ export async function postgresContext(clients: number, peers: PeerSelection = { 
       connection: 'TCP loopback 127.0.0.1 (or DATABASE_URL server)',
       pool: `${clients} connections (raw pg.Pool, each ORM's knex pool${peers.module && peers.names.length ? ` and each peer's pg.Pool: ${peers.names.join(', ')}` : ''})`,
     };
+    if (servicesStock) settings['services-stock'] = "MikroORM's PostgreSqlDriver (@mikro-orm/postgresql) with useBatchUpdates=true (services: ContractDeskPostgreSqlDriver, useBatchUpdates=false); otherwise the same initOrm config";
     for (const s of ['shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'default_transaction_isolation']) settings[s] = await show(s);
     return {
       dialect: 'postgresql',
       impls,
+      notRun: {},
       settings,
       w5Shape: `${clients} concurrent clients in one process (async), pool of ${clients}`,
       async reset() {
-        await side.query('truncate contracts, users cascade');
+        await side.query('truncate contractdesk_contracts, contractdesk_users cascade');
       },
       async scalar(sql) {
         return String(Object.values((await side.query(sql)).rows[0])[0]);

@@ -12,11 +12,12 @@ import { type Cell, environment, renderReport } from './report';
 
 /**
  * `npm run bench`: the same workloads on the same data through the raw driver, plain MikroORM, our
- * services and the peers (Kysely, Drizzle, TypeORM from bench/peers, installed on first use), on SQLite and
- * PostgreSQL, in interleaved rounds. Writes bench/RESULTS.md.
+ * services (on ContractDesk's drivers; on PostgreSQL also `services-stock`, the same services on MikroORM's stock
+ * PostgreSqlDriver with useBatchUpdates on, as a host embeds them) and the peers (Kysely, Drizzle, TypeORM from
+ * bench/peers, installed on first use), on SQLite and PostgreSQL, in interleaved rounds. Writes bench/RESULTS.md.
  *
  * Env: BENCH_ROUNDS (default 5, plus BENCH_WARMUP=1 untimed), BENCH_SCALE (default 1), BENCH_DIALECTS
- * (sqlite,postgresql), BENCH_IMPLS (raw,plain,services,kysely,drizzle,typeorm; ratios need raw), BENCH_PEERS_INSTALL (0: do not install bench/peers when missing), BENCH_WORKLOADS (W1..W6), BENCH_MEM_READS
+ * (sqlite,postgresql), BENCH_IMPLS (raw,plain,services,services-stock,kysely,drizzle,typeorm; ratios need raw; services-stock is PostgreSQL only), BENCH_PEERS_INSTALL (0: do not install bench/peers when missing), BENCH_WORKLOADS (W1..W6), BENCH_MEM_READS
  * (100000; 0 skips the heap check), BENCH_CELL_SECONDS (2: budget per timed loop), BENCH_OUT (where the report goes; default bench/RESULTS.md).
  */
 async function main(): Promise<void> {
@@ -50,10 +51,11 @@ async function main(): Promise<void> {
   const contexts: DialectContext[] = [];
   const unavailable: string[] = [];
   try {
-    if (dialects.includes('sqlite')) contexts.push(await sqliteContext(4, peers));
+    const servicesStock = impls.includes('services-stock');
+    if (dialects.includes('sqlite')) contexts.push(await sqliteContext(4, peers, servicesStock));
     if (dialects.includes('postgresql')) {
       try {
-        contexts.push(await postgresContext(16, peers));
+        contexts.push(await postgresContext(16, peers, servicesStock));
       } catch (error) {
         if (process.env.CI === 'true' && process.env.BENCH_REQUIRE_PG === 'true') throw error;
         unavailable.push(`PostgreSQL skipped: ${(error as Error).message}`);
@@ -65,13 +67,16 @@ async function main(): Promise<void> {
     const notes = new Map<string, string[]>();
     const cpu = new Map<string, number[]>();
     const counts = new Map<string, number[]>();
+    const notRun = contexts.flatMap((ctx) => impls.filter((impl) => ctx.notRun[impl]).map((impl) => ({ dialect: ctx.dialect, impl, reason: ctx.notRun[impl]! })));
+    for (const n of notRun) log(`${n.impl} not run on ${n.dialect}: ${n.reason}`);
     for (let round = 0; round < warmup + rounds; round++) {
       for (const ctx of contexts) {
         for (const impl of impls) {
+          if (ctx.notRun[impl]) continue;
           // Warm-up (JIT) on a tenth of the data, so it costs little.
           const result = await runRound(ctx, impl, round < warmup ? warmData : data, only, cellSeconds);
           const tag = round < warmup ? 'warm-up' : `round ${round - warmup + 1}`;
-          log(`${tag} ${ctx.dialect.padEnd(10)} ${impl.padEnd(8)} ${fmtRound(result)}`);
+          log(`${tag} ${ctx.dialect.padEnd(10)} ${impl.padEnd(14)} ${fmtRound(result)}`);
           if (round < warmup) continue;
           for (const [w, m] of Object.entries(result) as Array<[WorkloadName, Measurement]>) {
             const byW = samples.get(ctx.dialect) ?? samples.set(ctx.dialect, new Map()).get(ctx.dialect)!;
@@ -103,7 +108,7 @@ async function main(): Promise<void> {
     }
     env.loadAfter = loadavg();
     const contextsInfo = contexts.map((c) => ({ dialect: c.dialect, settings: c.settings, w5Shape: c.w5Shape }));
-    const report = renderReport({ impls, cells, memory, env, contexts: contextsInfo, rounds, warmup, scale, cellSeconds, sizes: data.sizes, seconds: (Date.now() - started) / 1000, unavailable, analysis: readAnalysis() });
+    const report = renderReport({ impls, cells, memory, env, contexts: contextsInfo, rounds, warmup, scale, cellSeconds, sizes: data.sizes, seconds: (Date.now() - started) / 1000, unavailable, notRun, analysis: readAnalysis() });
     writeFileSync(out, report);
     log(`\n${report}\nwritten to ${out}`);
   } finally {

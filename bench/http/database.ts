@@ -101,7 +101,7 @@ export async function postgresDatabase(data: Dataset, poolMax: number): Promise<
       async resetWrites() {
         await raw.pool.query("update contractdesk_contracts set status = 'draft', version = 1, updated_at = created_at");
         // Dead row versions from the last cell would otherwise slow the next one down.
-        await raw.pool.query('vacuum analyze contracts');
+        await raw.pool.query('vacuum analyze contractdesk_contracts');
       },
       async close() {
         await raw.close();

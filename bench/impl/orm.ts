@@ -97,11 +97,14 @@ export class PlainOrm implements Impl {
  * the services use, with the same validating entity constructors.
  */
 export class ServicesImpl implements Impl {
-  readonly name = 'services' as const;
   readonly contracts: ContractService;
   private readonly uow: TransactionScope;
 
-  constructor(readonly orm: ContractDeskOrm) {
+  /** `services-stock`: the same code on an ORM a host configured (bench/context.ts builds it). */
+  constructor(
+    readonly orm: ContractDeskOrm,
+    readonly name: 'services' | 'services-stock' = 'services',
+  ) {
     this.contracts = new ContractService(orm.em as EntityManager);
     this.uow = new TransactionScope(orm.em as EntityManager);
   }

@@ -3,15 +3,26 @@ import type Pg from 'pg';
 import type { Dataset } from '../data';
 
 export type CoreImplName = 'raw' | 'plain' | 'services';
+/**
+ * ContractDesk's services embedded in a host's ORM: `services-stock` is the same ServicesImpl on MikroORM's stock
+ * PostgreSqlDriver with a host's defaults where ContractDesk's config differs (useBatchUpdates on). PostgreSQL
+ * only: on SQLite ContractDesk requires its own driver (CONFIG.SQLITE_DRIVER_REQUIRED), so it is not run there.
+ */
+export type HostImplName = 'services-stock';
 /** The libraries a team would pick instead, installed separately (bench/peers) and loaded only when there. */
 export type PeerName = 'kysely' | 'drizzle' | 'typeorm';
-export type ImplName = CoreImplName | PeerName;
+export type ImplName = CoreImplName | HostImplName | PeerName;
 export const CORE_IMPLS: readonly CoreImplName[] = ['raw', 'plain', 'services'];
+export const HOST_IMPLS: readonly HostImplName[] = ['services-stock'];
 export const PEERS: readonly PeerName[] = ['kysely', 'drizzle', 'typeorm'];
-export const IMPLS: readonly ImplName[] = [...CORE_IMPLS, ...PEERS];
+/** Also the interleaving order of a round. */
+export const IMPLS: readonly ImplName[] = [...CORE_IMPLS, ...HOST_IMPLS, ...PEERS];
 
-/** Implementations a database context holds: the core three always, a peer when it was selected and loaded. */
-export type Impls = Record<CoreImplName, Impl> & Partial<Record<PeerName, Impl>>;
+/**
+ * Implementations a database context holds: the core three always; `services-stock` when selected and the
+ * dialect has it (PostgreSQL); a peer when it was selected and loaded.
+ */
+export type Impls = Record<CoreImplName, Impl> & Partial<Record<HostImplName | PeerName, Impl>>;
 
 /**
  * What a peer implementation is built on. The root's driver modules are handed in (src/db/better-sqlite3.ts
