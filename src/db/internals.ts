@@ -49,7 +49,9 @@ import { ConfigError } from '../errors/domain-error';
  *   `_driver()`, `transaction()` and `acquireRawConnection()`;
  * - db/sqlite-driver.ts PragmaSqliteConnection: overrides `createKnex()` with the stock body's two steps
  *   (useKnexDialect);
- * - db/sqlite-schema-helper.ts ContractDeskSqlitePlatform: overrides the protected `schemaHelper` property.
+ * - db/sqlite-schema-helper.ts ContractDeskSqlitePlatform: overrides the protected `schemaHelper` property;
+ * - db/sqlite-driver.ts and db/pg-driver.ts drivers: call AbstractSqlDriver's protected constructor (config, platform,
+ *   connection class, connector), as MikroORM's own drivers do.
  * Wording relied on: errors/translate.ts and db/lean-transaction.ts recognise knex's acquire timeout
  * (`KnexTimeoutError`, "Knex: Timeout acquiring a connection") and "Transaction query already complete".
  */

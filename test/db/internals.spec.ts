@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Connection, DriverException, EntityManager } from '@mikro-orm/core';
 import { BetterSqliteConnection } from '@mikro-orm/better-sqlite';
-import { AbstractSqlConnection, AbstractSqlPlatform, BaseSqliteConnection, BetterSqliteKnexDialect } from '@mikro-orm/knex';
+import { AbstractSqlConnection, AbstractSqlDriver, AbstractSqlPlatform, BaseSqliteConnection, BetterSqliteKnexDialect } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { type ContractDeskOrm, initOrm } from '../../src/config/orm-config';
@@ -186,6 +186,7 @@ describe('internals the project relies on (canaries)', () => {
     });
 
     it("the driver's protected connection and replicas", () => {
+      expect(AbstractSqlDriver.length, 'AbstractSqlDriver constructor(config, platform, connection, connector)').to.equal(4);
       const driver = orm.em.getDriver();
       const primary = driverPrimaryConnection(driver);
       expect(primary, 'DatabaseDriver.connection').to.be.instanceOf(Connection).and.equal(driver.getConnection('write'));
