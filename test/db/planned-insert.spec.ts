@@ -110,13 +110,13 @@ describeEachDialect('planned batched inserts', (db) => {
     const planned = entities();
     const ours = await observed(() => flush(planned));
     expect(ours.stockCalls).to.equal(0);
-    const oursStored = { users: await stored('users'), contracts: await stored('contracts') };
+    const oursStored = { users: await stored('contractdesk_users'), contracts: await stored('contractdesk_contracts') };
 
     await clear();
     const theirs = await observed(() => flush(entities()), true);
     expect(theirs.stockCalls).to.equal(2);
     expect(ours.inserts).to.deep.equal(theirs.inserts);
-    expect(oursStored).to.deep.equal({ users: await stored('users'), contracts: await stored('contracts') });
+    expect(oursStored).to.deep.equal({ users: await stored('contractdesk_users'), contracts: await stored('contractdesk_contracts') });
 
     // The database's version default came back through RETURNING to every entity, and the entities are managed.
     for (const contract of planned.contracts) expect(contract.version).to.equal(1);
@@ -151,7 +151,7 @@ describeEachDialect('planned batched inserts', (db) => {
     const driver = db.orm.em.getDriver();
     const user = (n: string, extra: object) => ({ id: `20000000-0000-4000-8000-0000000000${n}`, username: `shape${n}`, email: `shape${n}@example.com`, role: 'both', createdAt: new Date(0), ...extra });
     const shapes = [user('01', {}), user('02', { authSubject: 'sub|shape' })] as never[];
-    const mixed = await observed(() => driver.nativeInsertMany('User', shapes, { convertCustomTypes: false }));
+    const mixed = await observed(() => driver.nativeInsertMany('ContractDeskUser', shapes, { convertCustomTypes: false }));
     expect(mixed.stockCalls).to.equal(1);
     expect((await db.em().findOneOrFail(User, { username: 'shape01' })).authSubject).to.equal(null);
     expect((await db.em().findOneOrFail(User, { username: 'shape02' })).authSubject).to.equal('sub|shape');
@@ -171,7 +171,7 @@ describeEachDialect('planned batched inserts', (db) => {
     const driver = db.orm.em.getDriver();
     const run = await observed(() =>
       db.em().transactional(async (em) => {
-        await driver.nativeInsertMany('Contract', rows, { convertCustomTypes: false, ctx: em.getTransactionContext() });
+        await driver.nativeInsertMany('ContractDeskContract', rows, { convertCustomTypes: false, ctx: em.getTransactionContext() });
       }),
     );
     expect(run.stockCalls).to.equal(1);

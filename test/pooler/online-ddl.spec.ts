@@ -22,14 +22,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const PG_ROUND = [
   'alter table contractdesk_contracts alter column title type varchar(300)',
   'alter table contractdesk_contracts add column ddl_probe integer',
-  'create index contracts_ddl_probe_idx on contracts (ddl_probe)',
+  'create index contracts_ddl_probe_idx on contractdesk_contracts (ddl_probe)',
   'drop index contracts_ddl_probe_idx',
   'alter table contractdesk_contracts drop column ddl_probe',
   'alter table contractdesk_contracts alter column title type varchar(200)',
 ];
 const SQLITE_ROUND = [
   'alter table contractdesk_contracts add column ddl_probe integer',
-  'create index contracts_ddl_probe_idx on contracts (ddl_probe)',
+  'create index contracts_ddl_probe_idx on contractdesk_contracts (ddl_probe)',
   'drop index contracts_ddl_probe_idx',
   'alter table contractdesk_contracts drop column ddl_probe',
 ];
