@@ -99,8 +99,14 @@ export class LeanTransaction {
     readonly parent?: LeanTransaction,
     readOnly = false,
   ) {
-    this.client = parent ? parent.client : knexTransactionClient(base, () => (this.isCompleted() ? Promise.reject(finishedTransaction()) : Promise.resolve(this.connection)));
+    // A transaction client that lends knex this transaction's connection, never one from the pool.
+    this.client = parent ? parent.client : knexTransactionClient(base, () => this.heldConnection());
     this.readOnly = parent ? parent.readOnly : readOnly;
+  }
+
+  /** What knex gets when a query runs through `client`: refused once the transaction has finished. */
+  private heldConnection(): Promise<unknown> {
+    return this.isCompleted() ? Promise.reject(finishedTransaction()) : Promise.resolve(this.connection);
   }
 
   isCompleted(): boolean {

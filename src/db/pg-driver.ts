@@ -83,8 +83,9 @@ export class ContractDeskPostgreSqlDriver extends AbstractSqlDriver<ContractDesk
 
   // Replicas: skip one that is down instead of MikroORM's blind random pick (db/replicas.ts).
   override getConnection(type: ConnectionType = 'write'): ContractDeskPostgreSqlConnection {
+    if (type === 'write') return driverPrimaryConnection(this);
     const replicas = driverReplicaConnections(this);
-    if (type === 'write' || replicas.length === 0) return driverPrimaryConnection(this);
+    if (replicas.length === 0) return driverPrimaryConnection(this);
     return pickReadConnection(driverPrimaryConnection(this), replicas) as ContractDeskPostgreSqlConnection;
   }
 
