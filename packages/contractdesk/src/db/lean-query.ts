@@ -1,6 +1,6 @@
 import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, Utils } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { typeFixedProps } from './internals';
+import { MAP_WITHOUT_MERGE_CHECKS, typeFixedProps } from './internals';
 import { withReplicaFallback } from './replicas';
 
 type Em = EntityManager;
@@ -98,9 +98,10 @@ function selectList<T>(meta: EntityMetadata<T>, q: (column: string) => string, p
  * Rows come from our own columns through MikroORM's conversions, so merge's per-property type validation
  * adds nothing, and the fork is fresh, so there is nothing to cascade the merge into (the references
  * to client/freelancer are created and registered by the entity factory either way). The entity is
- * still managed, snapshotted and flushed with its version check (a quarter of em.map's cost).
+ * still managed, snapshotted and flushed with its version check (a quarter of em.map's cost). em.map does
+ * not declare these options (it passes them on to merge): src/db/internals.ts.
  */
-const MAP_OPTIONS = { validate: false, cascade: false } as Parameters<Em['map']>[2];
+const MAP_OPTIONS = MAP_WITHOUT_MERGE_CHECKS;
 
 /** What `em.map` passes to the factory, minus `merge` (identity-map registration and snapshot). */
 const READONLY_OPTIONS = { merge: false, refresh: true, convertCustomTypes: true } as const;

@@ -2,7 +2,20 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { type AnyEntity, type EntityData, EventType, IsolationLevel, type LogContext, type LoggingOptions, type QueryResult, type TransactionEventBroadcaster } from '@mikro-orm/core';
 import type { AbstractSqlConnection, AbstractSqlPlatform, Knex } from '@mikro-orm/knex';
 import { TransactionUsageError, UnavailableError } from '../errors/domain-error';
-import type { KnexClient } from './internals';
+import {
+  type KnexClient,
+  asKnexTransaction,
+  connectionConfig,
+  connectionExecuteQuery,
+  connectionLogQuery,
+  connectionTransformRawResult,
+  knexAcquireConnection,
+  knexAcquireTimeoutMs,
+  knexClientOf,
+  knexClientOfTransaction,
+  knexReleaseConnection,
+  knexTransactionClient,
+} from './internals';
 import { bindable } from './bound-params';
 
 /**
@@ -86,8 +99,14 @@ export class LeanTransaction {
     readonly parent?: LeanTransaction,
     readOnly = false,
   ) {
-    this.client = parent ? parent.client : transactionClient(base, this);
+    // A transaction client that lends knex this transaction's connection, never one from the pool.
+    this.client = parent ? parent.client : knexTransactionClient(base, () => this.heldConnection());
     this.readOnly = parent ? parent.readOnly : readOnly;
+  }
+
+  /** What knex gets when a query runs through `client`: refused once the transaction has finished. */
+  private heldConnection(): Promise<unknown> {
+    return this.isCompleted() ? Promise.reject(finishedTransaction()) : Promise.resolve(this.connection);
   }
 
   isCompleted(): boolean {
@@ -111,25 +130,6 @@ export class LeanTransaction {
  */
 function finishedTransaction(): Error {
   return new Error('Statement refused: its transaction has already finished');
-}
-
-/** knex's transaction client, reduced to what runs a query: this transaction's connection, never the pool. */
-function transactionClient(base: KnexClient, trx: LeanTransaction): KnexClient {
-  return Object.create(base, {
-    transacting: { value: true },
-    acquireConnection: {
-      value: () => (trx.isCompleted() ? Promise.reject(finishedTransaction()) : Promise.resolve(trx.connection)),
-    },
-    releaseConnection: { value: () => Promise.resolve() },
-  }) as KnexClient;
-}
-
-/**
- * MikroORM declares a transaction context as knex's Transaction and hands it back only to this connection and
- * to knex's `transacting()`, which reads its `client`: a LeanTransaction stands in for one there.
- */
-function asKnexTransaction(trx: LeanTransaction): Knex.Transaction {
-  return trx as unknown as Knex.Transaction;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires `any[]` for a mixin's base constructor
@@ -178,17 +178,17 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       await options.eventBroadcaster?.dispatchEvent(EventType.beforeTransactionStart);
       const statements = dialect.beginStatements(options, platform).map((sql) => this.hooked(sql));
       const client = this.knexClient();
-      const connection = await client.acquireConnection().catch((error: unknown) => {
+      const connection = await knexAcquireConnection(client).catch((error: unknown) => {
         if (!dialect.exclusiveWriter || !isAcquireTimeout(error)) throw error;
-        throw UnavailableError.writeConnectionTimeout(this.acquireTimeoutMs(client), error);
+        throw UnavailableError.writeConnectionTimeout(knexAcquireTimeoutMs(client), error);
       });
       try {
         await dialect.begin(connection, statements, options, client);
       } catch (error) {
-        await client.releaseConnection(connection);
+        await knexReleaseConnection(client, connection);
         throw error;
       }
-      for (const query of statements) this.logQuery(query, options.loggerContext);
+      for (const query of statements) connectionLogQuery(this, query, options.loggerContext);
       const trx = new LeanTransaction(client, connection, 0, undefined, undefined, options.readOnly === true);
       try {
         await options.eventBroadcaster?.dispatchEvent(EventType.afterTransactionStart, trx);
@@ -219,7 +219,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
         throw error;
       }
       await this.end(ctx, false);
-      this.logQuery(commit, loggerContext);
+      connectionLogQuery(this, commit, loggerContext);
       await eventBroadcaster?.dispatchEvent(EventType.afterTransactionCommit, ctx);
     }
 
@@ -235,7 +235,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       }
       await eventBroadcaster?.dispatchEvent(EventType.beforeTransactionRollback, ctx);
       if (!ctx.isCompleted()) await this.end(ctx, true);
-      this.logQuery(this.hooked(platform.getRollbackTransactionSQL()), loggerContext);
+      connectionLogQuery(this, this.hooked(platform.getRollbackTransactionSQL()), loggerContext);
       await eventBroadcaster?.dispatchEvent(EventType.afterTransactionRollback, ctx);
     }
 
@@ -250,16 +250,26 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
         return super.execute<R>(queryOrKnex, params, method, ctx, loggerContext);
       }
       ctx.assertOpen();
-      const query = this.config.get('onQuery')(queryOrKnex, params);
+      const query = connectionConfig(this).get('onQuery')(queryOrKnex, params);
       const context: LogContext = { query, params, ...loggerContext };
       const platform = this.getPlatform() as AbstractSqlPlatform;
       const bound = bindable(query, params, (value) => dialect.bindValue(value, platform));
       if (bound) {
-        return this.executeQuery(this.logText(query, undefined, loggerContext, params), async () => this.transformRawResult<R>(await dialect.run(ctx.connection, query, bound), method), context);
+        return connectionExecuteQuery(
+          this,
+          this.logText(query, undefined, loggerContext, params),
+          async () => connectionTransformRawResult<R>(this, await dialect.run(ctx.connection, query, bound), method),
+          context,
+        );
       }
       // What MikroORM's own execute sends to knex: values inlined by the platform.
       const formatted = platform.formatQuery(query, params);
-      return this.executeQuery(this.logText(query, formatted, loggerContext), async () => this.transformRawResult<R>(await dialect.run(ctx.connection, formatted), method), context);
+      return connectionExecuteQuery(
+        this,
+        this.logText(query, formatted, loggerContext),
+        async () => connectionTransformRawResult<R>(this, await dialect.run(ctx.connection, formatted), method),
+        context,
+      );
     }
 
     /** ROLLBACK (when asked) and give the connection back, exactly once. */
@@ -271,7 +281,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       } catch (error) {
         await dialect.discard(ctx.connection, error);
       } finally {
-        await client.releaseConnection(ctx.connection);
+        await knexReleaseConnection(client, ctx.connection);
       }
     }
 
@@ -279,7 +289,7 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
       ctx.assertOpen();
       const hooked = this.hooked(sql);
       await dialect.run(ctx.connection, hooked);
-      this.logQuery(hooked, loggerContext);
+      connectionLogQuery(this, hooked, loggerContext);
     }
 
     /**
@@ -290,12 +300,13 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
      */
     async leanQuery(sql: string, params: readonly unknown[], ctx?: unknown, loggerContext?: LoggingOptions): Promise<Record<string, unknown>[]> {
       // onQuery's type asks for a mutable array; MikroORM's hook only reads it.
-      const query = this.config.get('onQuery')(sql, params as unknown[]);
+      const config = connectionConfig(this);
+      const query = config.get('onQuery')(sql, params as unknown[]);
       const run = ctx instanceof LeanTransaction ? this.onTransaction(ctx, query, params) : this.onPooled(ctx, query, params);
       // Reads are the hot path: without query logging, skip the logging wrapper's timing and context objects.
-      if (!this.config.getLogger().isEnabled('query', loggerContext)) return run();
+      if (!config.getLogger().isEnabled('query', loggerContext)) return run();
       const context: LogContext = { query, params: params as unknown[], ...loggerContext };
-      return this.executeQuery(this.logText(query, undefined, loggerContext, params), run, context);
+      return connectionExecuteQuery(this, this.logText(query, undefined, loggerContext, params), run, context);
     }
 
     private onTransaction(ctx: LeanTransaction, query: string, params: readonly unknown[]): () => Promise<Record<string, unknown>[]> {
@@ -309,35 +320,31 @@ export function withLeanTransactions<T extends Constructor<AbstractSqlConnection
     private onPooled(ctx: unknown, query: string, params: readonly unknown[]): () => Promise<Record<string, unknown>[]> {
       const direct = ctx === undefined ? dialect.unpooledReader?.(this) : undefined;
       if (direct !== undefined) return async () => dialect.query(await direct, query, params);
-      const client = (ctx as { client?: KnexClient } | undefined)?.client ?? this.knexClient();
+      const client = knexClientOfTransaction(ctx) ?? this.knexClient();
       return async () => {
-        const connection = await client.acquireConnection();
+        const connection = await knexAcquireConnection(client);
         try {
           return await dialect.query(connection, query, params);
         } finally {
-          await client.releaseConnection(connection);
+          await knexReleaseConnection(client, connection);
         }
       };
     }
 
-    private acquireTimeoutMs(client: KnexClient): number {
-      return (client as { config?: { pool?: { acquireTimeoutMillis?: number } } }).config?.pool?.acquireTimeoutMillis ?? 60_000;
-    }
-
     /** Transaction control goes through onQuery too, so a hook sees (and a log shows) the real BEGIN. */
     private hooked(sql: string): string {
-      return this.config.get('onQuery')(sql, []);
+      return connectionConfig(this).get('onQuery')(sql, []);
     }
 
     /** What the query log shows: values inlined only where the logger asks for them ('query-params'). */
     private logText(query: string, formatted: string | undefined, loggerContext?: LoggingOptions, params: readonly unknown[] = []): string {
-      const logger = this.config.getLogger();
+      const logger = connectionConfig(this).getLogger();
       if (!logger.isEnabled('query', loggerContext) || !logger.isEnabled('query-params', loggerContext)) return query;
       return formatted ?? this.getPlatform().formatQuery(query, params);
     }
 
     private knexClient(): KnexClient {
-      return this.getKnex().client as unknown as KnexClient;
+      return knexClientOf(this);
     }
   }
   return LeanTransactionConnection as unknown as T;

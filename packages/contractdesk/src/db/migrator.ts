@@ -5,6 +5,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { UnavailableError } from '../errors/domain-error';
 import { assertDatabaseExists } from './database-exists';
 import { adoptLegacyMigrationsTable } from './legacy-migrations-table';
+import { withMigrationsOptions } from './internals';
 import { CONTRACTDESK_MIGRATIONS_TABLE } from '../entities';
 
 /**
@@ -127,18 +128,6 @@ export class ContractDeskMigrator extends Migrator {
       storage.unsetMasterMigration();
     }
   }
-}
-
-/**
- * The EntityManager as MikroORM's Migrator sees it, with `config.get('migrations')` answering `options`: the
- * Migrator reads its settings from the ORM's configuration, and a host's configuration describes the host's
- * migrations. Only that one key differs; the driver, connection and every other setting are the host's.
- */
-function withMigrationsOptions(em: EntityManager, options: MigrationsOptions): EntityManager {
-  const config = Object.create(em.config, {
-    get: { value: (key: string, fallback?: unknown): unknown => (key === 'migrations' ? options : em.config.get(key as never, fallback as never)) },
-  }) as EntityManager['config'];
-  return Object.create(em, { config: { value: config } }) as EntityManager;
 }
 
 function withTransaction(options: UpDownOptions, transaction: Knex.Transaction): MigrateOptions {

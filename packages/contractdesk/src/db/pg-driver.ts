@@ -6,6 +6,7 @@ import { bindScalar } from './bound-params';
 import { plannedInsertMany } from './planned-insert';
 import { plannedUpdate } from './planned-update';
 import { pickReadConnection, registerReplicas, withReplicaFallback } from './replicas';
+import { driverPrimaryConnection, driverReplicaConnections, driverRethrow } from './internals';
 
 interface RawPg {
   query(sql: string): Promise<unknown>;
@@ -72,23 +73,25 @@ export class ContractDeskPostgreSqlDriver extends AbstractSqlDriver<ContractDesk
 
   // The Unit of Work's single-row update without a QueryBuilder per call (db/planned-update.ts).
   override nativeUpdate<T extends object>(entityName: string, where: FilterQuery<T>, data: EntityDictionary<T>, options: NativeInsertUpdateOptions<T> & UpsertOptions<T> = {}): Promise<QueryResult<T>> {
-    return plannedUpdate(this, (p) => this.rethrow(p), entityName, where, data, options) ?? super.nativeUpdate(entityName, where, data, options);
+    return plannedUpdate(this, (p) => driverRethrow(this, p), entityName, where, data, options) ?? super.nativeUpdate(entityName, where, data, options);
   }
 
   // The Unit of Work's batched INSERT, its text written once per entity, column shape and row count (db/planned-insert.ts).
   override nativeInsertMany<T extends object>(entityName: string, data: EntityDictionary<T>[], options: NativeInsertUpdateManyOptions<T> = {}, transform?: (sql: string) => string): Promise<QueryResult<T>> {
-    return plannedInsertMany(this, (p) => this.rethrow(p), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
+    return plannedInsertMany(this, (p) => driverRethrow(this, p), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
   }
 
   // Replicas: skip one that is down instead of MikroORM's blind random pick (db/replicas.ts).
   override getConnection(type: ConnectionType = 'write'): ContractDeskPostgreSqlConnection {
-    if (type === 'write' || this.replicas.length === 0) return this.connection;
-    return pickReadConnection(this.connection, this.replicas) as ContractDeskPostgreSqlConnection;
+    if (type === 'write') return driverPrimaryConnection(this);
+    const replicas = driverReplicaConnections(this);
+    if (replicas.length === 0) return driverPrimaryConnection(this);
+    return pickReadConnection(driverPrimaryConnection(this), replicas) as ContractDeskPostgreSqlConnection;
   }
 
   override async connect(): Promise<ContractDeskPostgreSqlConnection> {
     const connection = await super.connect();
-    registerReplicas(this.connection, this.replicas);
+    registerReplicas(driverPrimaryConnection(this), driverReplicaConnections(this));
     return connection;
   }
 }

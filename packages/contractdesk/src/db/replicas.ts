@@ -1,5 +1,6 @@
 import type { Connection, MikroORM } from '@mikro-orm/core';
 import { isConnectionFailure } from '../errors/translate';
+import { connectionName, driverReplicaConnections } from './internals';
 
 /**
  * Read replicas (DATABASE_REPLICA_URLS → MikroORM `replicas`). MikroORM sends reads outside a transaction to a
@@ -58,7 +59,7 @@ export async function withReplicaFallback<T>(connection: object, run: (connectio
   } catch (error) {
     if (!isConnectionFailure(error)) throw error;
     if (isReplicaUp(connection)) {
-      const name = (connection as unknown as { options?: { name?: string } }).options?.name ?? 'replica';
+      const name = connectionName(connection) ?? 'replica';
       warn(`read replica ${name} is unreachable; reading from the primary for ${REPLICA_RETRY_AFTER_MS / 1000} s`);
     }
     downUntil.set(connection, Date.now() + REPLICA_RETRY_AFTER_MS);
@@ -77,10 +78,10 @@ export async function replicaHealth(orm: MikroORM): Promise<ReplicaHealth[]> {
   // an operator runs, and its health is the database's.
   const configured = (orm.config.get('replicas') ?? []) as Array<{ name?: string }>;
   if (configured.every((replica) => replica.name === SQLITE_READER)) return [];
-  const replicas = ((orm.em.getDriver() as unknown as { replicas?: Connection[] }).replicas ?? []) as Connection[];
+  const replicas = driverReplicaConnections(orm.em.getDriver());
   return Promise.all(
     replicas.map(async (replica, i) => {
-      const name = (replica as unknown as { options?: { name?: string } }).options?.name ?? `replica${i + 1}`;
+      const name = connectionName(replica) ?? `replica${i + 1}`;
       const check = await replica.checkConnection().catch(() => ({ ok: false }));
       if (check.ok) downUntil.delete(replica);
       return { name, status: check.ok ? 'ok' : 'unreachable' } as ReplicaHealth;

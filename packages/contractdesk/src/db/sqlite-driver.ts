@@ -1,8 +1,18 @@
 import type { Configuration, EntityDictionary, FilterQuery, NativeInsertUpdateManyOptions, NativeInsertUpdateOptions, QueryResult, UpsertOptions } from '@mikro-orm/core';
 import { BetterSqliteConnection } from '@mikro-orm/better-sqlite';
-import { AbstractSqlDriver, BetterSqliteKnexDialect } from '@mikro-orm/knex';
+import { AbstractSqlDriver } from '@mikro-orm/knex';
 import { ContractDeskSqlitePlatform } from './sqlite-schema-helper';
-import { knexSqliteTransactionClass } from './internals';
+import {
+  KnexBetterSqliteDialect,
+  type KnexClient,
+  connectionType,
+  driverRethrow,
+  knexAcquireRawConnection,
+  knexClientOf,
+  knexConnectionSettings,
+  knexSqliteTransactionClass,
+  useKnexDialect,
+} from './internals';
 import { loadBetterSqlite3 } from './better-sqlite3';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
@@ -61,8 +71,14 @@ async function beginImmediate(conn: RawSqlite, busyTimeoutMs: number, statement 
   }
 }
 
-function busyTimeoutOf(knexClient: unknown): number {
-  return (knexClient as { connectionSettings?: { pragmas?: SqlitePragmas } }).connectionSettings?.pragmas?.busyTimeoutMs ?? 5000;
+/** What our dialect's clients are configured with (MikroORM's `driverOptions.connection`, src/config/orm-config.ts). */
+interface SqliteConnectionSettings {
+  filename: string;
+  pragmas: SqlitePragmas;
+}
+
+function busyTimeoutOf(knexClient: KnexClient | object): number {
+  return knexConnectionSettings<SqliteConnectionSettings>(knexClient)?.pragmas?.busyTimeoutMs ?? 5000;
 }
 
 /** Lean transactions (db/lean-transaction.ts) on better-sqlite3: the same BEGINs as ImmediateTransaction. */
@@ -96,7 +112,7 @@ const sqliteRawDialect: RawDialect = {
     if (!(connection instanceof ContractDeskSqliteConnection) || !connection.isReader) return undefined;
     let reader = unpooledReaders.get(connection);
     if (!reader) {
-      const opening = (connection.getKnex().client as unknown as KnexSqliteDialect).acquireRawConnection();
+      const opening = knexAcquireRawConnection(knexClientOf(connection)) as Promise<RawSqlite>;
       // A failed open is not kept: the next read tries again (and reports its own error).
       opening.catch(() => {
         if (unpooledReaders.get(connection) === opening) unpooledReaders.delete(connection);
@@ -156,14 +172,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The part of knex's (untyped) better-sqlite3 dialect our subclass builds on. */
-interface KnexSqliteDialect {
-  readonly connectionSettings: { filename: string; pragmas?: SqlitePragmas };
-  acquireRawConnection(): Promise<RawSqlite>;
-}
-const KnexSqliteDialectBase = BetterSqliteKnexDialect as unknown as new (...args: unknown[]) => KnexSqliteDialect;
-
-class ContractDeskSqliteDialect extends KnexSqliteDialectBase {
+// knex's client API, overridden (src/db/internals.ts lists these overrides; its canaries check their shape).
+class ContractDeskSqliteDialect extends KnexBetterSqliteDialect {
   // knex's dialect would `require('better-sqlite3')`, the 11.x that MikroORM pins; on Node 24 it aborts (db/better-sqlite3.ts).
   _driver(): unknown {
     return loadBetterSqlite3();
@@ -174,11 +184,12 @@ class ContractDeskSqliteDialect extends KnexSqliteDialectBase {
   }
 
   override async acquireRawConnection(): Promise<RawSqlite> {
-    const db = await super.acquireRawConnection();
-    const pragmas = this.connectionSettings.pragmas;
+    const db = (await super.acquireRawConnection()) as RawSqlite;
+    const settings = knexConnectionSettings<SqliteConnectionSettings>(this);
+    const pragmas = settings?.pragmas;
     // busy_timeout first: switching to WAL itself needs a lock another process may hold.
     db.pragma(`busy_timeout = ${pragmas?.busyTimeoutMs ?? 5000}`);
-    if (this.connectionSettings.filename !== ':memory:') {
+    if (settings?.filename !== ':memory:') {
       db.pragma(`journal_mode = ${pragmas?.journalMode ?? 'WAL'}`);
     }
     db.pragma(`synchronous = ${pragmas?.synchronous ?? 'NORMAL'}`);
@@ -190,16 +201,14 @@ class ContractDeskSqliteDialect extends KnexSqliteDialectBase {
 /** Our knex dialect (pragmas, BEGIN IMMEDIATE) under MikroORM's stock connection and knex's transactions. */
 export class PragmaSqliteConnection extends BetterSqliteConnection {
   override createKnex(): void {
-    // knex takes a dialect class where MikroORM's signature names a client by string.
-    this.client = this.createKnexClient(ContractDeskSqliteDialect as unknown as string);
-    this.connected = true;
+    useKnexDialect(this, ContractDeskSqliteDialect);
   }
 }
 
 class ContractDeskSqliteConnection extends withLeanTransactions(PragmaSqliteConnection, sqliteRawDialect) {
   /** MikroORM's read connection (a SQLite file's reader), as opposed to the writer. */
   get isReader(): boolean {
-    return this.type === 'read';
+    return connectionType(this) === 'read';
   }
 
   // Opened with the connection, not on the first read: its pragmas may wait for a lock another process holds,
@@ -226,11 +235,11 @@ export class ContractDeskSqliteDriver extends AbstractSqlDriver<ContractDeskSqli
 
   // The Unit of Work's single-row update without a QueryBuilder per call (db/planned-update.ts).
   override nativeUpdate<T extends object>(entityName: string, where: FilterQuery<T>, data: EntityDictionary<T>, options: NativeInsertUpdateOptions<T> & UpsertOptions<T> = {}): Promise<QueryResult<T>> {
-    return plannedUpdate(this, (p) => this.rethrow(p), entityName, where, data, options) ?? super.nativeUpdate(entityName, where, data, options);
+    return plannedUpdate(this, (p) => driverRethrow(this, p), entityName, where, data, options) ?? super.nativeUpdate(entityName, where, data, options);
   }
 
   // The Unit of Work's batched INSERT, its text written once per entity, column shape and row count (db/planned-insert.ts).
   override nativeInsertMany<T extends object>(entityName: string, data: EntityDictionary<T>[], options: NativeInsertUpdateManyOptions<T> = {}, transform?: (sql: string) => string): Promise<QueryResult<T>> {
-    return plannedInsertMany(this, (p) => this.rethrow(p), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
+    return plannedInsertMany(this, (p) => driverRethrow(this, p), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
   }
 }
