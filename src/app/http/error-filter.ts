@@ -37,6 +37,8 @@ const GENERIC: HttpErrorBody = { code: 'INTERNAL', message: 'An internal error o
 // body-parser failures carry `type` and `status`; their messages may quote the request body, so we write our own.
 const BODY_PARSER_ERRORS: Record<string, { status: number; body: HttpErrorBody }> = {
   'entity.parse.failed': { status: 400, body: { code: 'REQUEST.MALFORMED_JSON', message: 'The request body is not valid JSON' } },
+  // Ours (json-body.ts), shaped like body-parser's: nesting deeper than JSON_MAX_DEPTH.
+  'entity.too.deep': { status: 400, body: { code: 'REQUEST.TOO_DEEP', message: 'The request body is nested too deeply' } },
   'entity.too.large': { status: 413, body: { code: 'REQUEST.TOO_LARGE', message: 'The request body is too large' } },
   'encoding.unsupported': { status: 415, body: { code: 'REQUEST.UNSUPPORTED_ENCODING', message: 'Unsupported request body encoding' } },
   'charset.unsupported': { status: 415, body: { code: 'REQUEST.UNSUPPORTED_CHARSET', message: 'Unsupported request body charset' } },
