@@ -19,7 +19,7 @@ describe('json-body: exceedsDepth', () => {
     expect(exceedsDepth(JSON.parse(nestedArrays(200_000)), JSON_MAX_DEPTH)).to.equal(true);
     expect(exceedsDepth('text', 1)).to.equal(false);
   });
-}, { sqliteFile: true });
+});
 
 describeEachDialect('app e2e: JSON nesting depth (issue 23)', (db) => {
   describe('over HTTP', () => {
