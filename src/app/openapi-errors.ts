@@ -2,7 +2,7 @@ import { ApiExtension } from '@nestjs/swagger';
 
 /**
  * The error answers of each route, declared next to the route as `status → codes`. buildOpenApiDocument turns
- * them into responses (an ErrorBody whose `code` is an enum of exactly these) and adds the answers every route
+ * them into responses (a ProblemDetails whose `code` is an enum of exactly these) and adds the answers every route
  * can give from the edge (token verification, body parsing, rate limits, the database).
  */
 export const ERROR_CODES_EXTENSION = 'x-error-codes';
