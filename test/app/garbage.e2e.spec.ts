@@ -63,7 +63,7 @@ describeEachDialect(
     describe('over HTTP', () => {
       const app = useApp(() => db.env);
 
-      it('every route × every malformed body/parameter answers 4xx with { code, message }', async function () {
+      it('every route × every malformed body/parameter answers 4xx with a problem document', async function () {
         this.timeout(120_000);
         const client = await registerUser(app(), 'client');
         const freelancer = await registerUser(app(), 'freelancer');
