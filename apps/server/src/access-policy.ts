@@ -1,5 +1,5 @@
 import type { Contract } from 'contractdesk';
-import type { AccessService } from 'contractdesk';
+import { type AccessService, NotFoundError } from 'contractdesk';
 import { forbidden } from './http/auth-errors';
 import type { AppSettings } from './settings';
 
@@ -22,14 +22,14 @@ export class AccessPolicy {
   /** Parties see a contract; so does anyone granted `contracts.read`. */
   async requirePartyOrReader(caller: string, contract: Contract): Promise<void> {
     if (contract.isParty(caller)) return;
-    if (await this.access.can(caller, CONTRACTS_READ)) return;
+    if (await this.holds(caller, CONTRACTS_READ)) return;
     throw forbidden('Only the parties of a contract (or holders of contracts.read) may see it');
   }
 
   async requireSelfOr(caller: string, userId: string, permission: string, what: string): Promise<void> {
     if (caller === userId.toLowerCase()) return;
     if (this.settings.adminUserIds.has(caller)) return;
-    if (await this.access.can(caller, permission)) return;
+    if (await this.holds(caller, permission)) return;
     throw forbidden(`Only the user themself (or holders of ${permission}) may ${what}`);
   }
 
@@ -45,7 +45,17 @@ export class AccessPolicy {
    */
   async requireRoleAdmin(caller: string): Promise<void> {
     if (this.settings.adminUserIds.has(caller)) return;
-    if (await this.access.can(caller, ROLES_MANAGE)) return;
+    if (await this.holds(caller, ROLES_MANAGE)) return;
     throw forbidden(`Role administration requires the ${ROLES_MANAGE} permission`);
+  }
+
+  /** Whether the caller holds `permission`; a caller deleted since the guard saw them holds nothing (403, not 404). */
+  private async holds(caller: string, permission: string): Promise<boolean> {
+    try {
+      return await this.access.can(caller, permission);
+    } catch (error) {
+      if (error instanceof NotFoundError && error.code === 'USER.NOT_FOUND') return false;
+      throw error;
+    }
   }
 }

@@ -2,7 +2,7 @@ import { ApiExtension } from '@nestjs/swagger';
 
 /**
  * The error answers of each route, declared next to the route as `status → codes`. buildOpenApiDocument turns
- * them into responses (an ErrorBody whose `code` is an enum of exactly these) and adds the answers every route
+ * them into responses (a ProblemDetails whose `code` is an enum of exactly these) and adds the answers every route
  * can give from the edge (token verification, body parsing, rate limits, the database).
  */
 export const ERROR_CODES_EXTENSION = 'x-error-codes';
@@ -48,7 +48,7 @@ export const E = {
 
 /** What any route can answer before or around its handler. */
 export const EDGE_ERRORS: Record<string, readonly string[]> = {
-  400: ['REQUEST.MALFORMED_JSON', 'REQUEST.INVALID_BODY', 'REQUEST.UNDECODABLE_BODY'],
+  400: ['REQUEST.MALFORMED_JSON', 'REQUEST.INVALID_BODY', 'REQUEST.UNDECODABLE_BODY', 'REQUEST.TOO_DEEP'],
   401: ['AUTH.INVALID_TOKEN', 'AUTH.EXPIRED'],
   413: ['REQUEST.TOO_LARGE'],
   415: ['REQUEST.UNSUPPORTED_MEDIA_TYPE', 'REQUEST.UNSUPPORTED_ENCODING', 'REQUEST.UNSUPPORTED_CHARSET'],

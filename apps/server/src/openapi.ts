@@ -8,7 +8,8 @@ import {
   SwaggerModule,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { ErrorBody, RESPONSE_SCHEMAS } from './dto/views';
+import { PROBLEM_MEDIA_TYPE } from './http/error-filter';
+import { ProblemDetails, RESPONSE_SCHEMAS } from './dto/views';
 import { EDGE_ERRORS, ERROR_CODES_EXTENSION, STATUS_TEXT, WRITE_ERRORS, mergeCodes } from './openapi-errors';
 
 /** Where the document and the Swagger UI are served (outside the auth guard: they describe, they do not act). */
@@ -27,13 +28,26 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('ContractDesk')
     .setDescription(
       'Freelance contracts: users, contracts with optimistic versions, roles, Web Push endpoints. ' +
-        'Every error is an ErrorBody with a stable `code`; each response lists the codes it can carry. ' +
+        'Every error is an RFC 9457 problem document (`application/problem+json`) with a stable `code` extension ' +
+        'member; each response lists the codes it can carry. ' +
         'A bearer token is verified on every route it is sent to (an invalid one is 401 everywhere).',
     )
     .setVersion('1')
+    .setLicense('MIT', '')
+    // The document is served by the API it describes (/openapi.json): the same origin is the server.
+    .addServer('/', 'The server this document is served from')
+    .addTag('users', 'Accounts, each bound to one token subject')
+    .addTag('contracts', 'Contracts between a client and a freelancer, changed with optimistic versions')
+    .addTag('roles', 'Roles and the permissions they grant (role administrators)')
+    .addTag('access', 'Which roles and permissions a user holds')
+    .addTag('push', 'A user\'s Web Push subscriptions')
+    .addTag('health', 'Liveness and readiness probes')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER)
     .build();
-  const document = describeErrors(SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] }));
+  const document = describeErrors(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetails] }));
+  // OpenAPI 3.1 names an SPDX licence by `identifier` (the DocumentBuilder only knows 3.0's name + url).
+  document.info.license = { name: 'MIT', identifier: 'MIT' } as OpenAPIObject['info']['license'];
+  delete (document.info as { contact?: unknown }).contact;
   for (const view of RESPONSE_SCHEMAS) {
     const schema = document.components?.schemas?.[view.name] as SchemaObject | undefined;
     if (schema) schema.additionalProperties = false;
@@ -87,18 +101,17 @@ function withJsonSchemaNulls<T>(value: T): T {
 
 function withError(existing: ResponseObject | undefined, status: string, codes: string[]): ResponseObject {
   const schema: SchemaObject = {
-    allOf: [{ $ref: getSchemaPath(ErrorBody) }, { type: 'object', properties: { code: { type: 'string', enum: codes } } }],
+    allOf: [{ $ref: getSchemaPath(ProblemDetails) }, { type: 'object', properties: { code: { type: 'string', enum: codes } } }],
   };
   const description = `${STATUS_TEXT[status] ?? 'Error'}: ${codes.join(', ')}`;
   const headers = HEADERS_BY_STATUS[status];
-  if (!existing) return { description, ...(headers ? { headers } : {}), content: { 'application/json': { schema } } };
-  // A route that answers this status with its own body too (GET /ready's 503): either shape.
-  const own = existing.content?.['application/json']?.schema;
+  if (!existing) return { description, ...(headers ? { headers } : {}), content: { [PROBLEM_MEDIA_TYPE]: { schema } } };
+  // A route that answers this status with its own body too (GET /ready's 503): its own JSON, or a problem document.
   return {
     ...existing,
     description: `${existing.description}; or ${description}`,
     headers: { ...headers, ...existing.headers },
-    content: { 'application/json': { schema: own ? { oneOf: [own, schema] } : schema } },
+    content: { ...existing.content, [PROBLEM_MEDIA_TYPE]: { schema } },
   };
 }
 

@@ -14,9 +14,9 @@ export type AuthKeySource =
 
 export interface AuthSettings {
   keys: AuthKeySource;
-  /** Required `iss` when set (always set in development mode). */
+  /** Required `iss` when set (always set in development mode, with a JWKS and in production). */
   issuer?: string;
-  /** Required `aud` when set (always set in development mode). */
+  /** Required `aud` when set (always set in development mode, with a JWKS and in production). */
   audience?: string;
   /** Seconds of clock skew tolerated on `exp` and `nbf`. */
   clockToleranceSeconds: number;
@@ -51,9 +51,14 @@ export function readAuthSettings(env: Env): AuthSettings {
     if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
       throw new ConfigError('CONFIG.INVALID_VALUE', `AUTH_JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
     }
+    if (env.NODE_ENV === 'production') requireAudienceAndIssuer({ issuer, audience }, 'NODE_ENV=production');
     return { keys: { kind: 'secret', secret: new TextEncoder().encode(secret) }, issuer, audience, clockToleranceSeconds, jwksCooldownSeconds, tokenCacheSeconds };
   }
-  if (jwks) return { keys: { kind: 'jwks', url: jwksUrl(jwks) }, issuer, audience, clockToleranceSeconds, jwksCooldownSeconds, tokenCacheSeconds };
+  if (jwks) {
+    const url = jwksUrl(jwks);
+    requireAudienceAndIssuer({ issuer, audience }, 'AUTH_JWKS_URL');
+    return { keys: { kind: 'jwks', url }, issuer, audience, clockToleranceSeconds, jwksCooldownSeconds, tokenCacheSeconds };
+  }
   if (issuer || audience) {
     throw new ConfigError('CONFIG.INVALID_VALUE', 'AUTH_ISSUER / AUTH_AUDIENCE need AUTH_JWT_SECRET or AUTH_JWKS_URL');
   }
@@ -73,6 +78,31 @@ export function readAuthSettings(env: Env): AuthSettings {
     jwksCooldownSeconds,
     tokenCacheSeconds,
   };
+}
+
+/**
+ * An identity provider signs tokens for every application of a tenant with the same keys: without an audience
+ * (and the issuer it belongs to) a token issued for another application would be accepted here (RFC 8725
+ * §3.9). With a JWKS that is always the case, so both are required; with a shared secret only in production
+ * (in development the secret is ours alone, and tests mint tokens without them).
+ */
+function requireAudienceAndIssuer(claims: { issuer?: string; audience?: string }, because: string): void {
+  const missing = [claims.audience ? undefined : 'AUTH_AUDIENCE', claims.issuer ? undefined : 'AUTH_ISSUER'].filter((name) => name !== undefined);
+  if (missing.length > 0) throw AuthClaimsRequiredError.missing(missing, because);
+}
+
+/** Startup refused: the settings that name who a token must be for are missing. `missing` names them. */
+export class AuthClaimsRequiredError extends ConfigError {
+  private constructor(
+    readonly missing: readonly string[],
+    message: string,
+  ) {
+    super('CONFIG.AUTH_CLAIMS_REQUIRED', message);
+  }
+
+  static missing(missing: readonly string[], because: string): AuthClaimsRequiredError {
+    return new AuthClaimsRequiredError(missing, `${because} needs ${missing.join(' and ')} (tokens issued for other applications must not be accepted)`);
+  }
 }
 
 function seconds(name: string, raw: string | undefined, fallback: number): number {

@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { UserService } from 'contractdesk';
 import type { AuthenticatedRequest } from '../http/caller';
+import { soleAuthorization } from './authorization-header';
 import type { TokenVerifier } from './token-verifier';
 
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
@@ -20,9 +22,9 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
-    if (!header || typeof header !== 'string') return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & { raw?: IncomingMessage }>();
+    const header = soleAuthorization(request);
+    if (header === undefined) return true;
     const { subject } = await this.verifier.verify(header);
     const user = await this.users.findBySubject(subject);
     request.identity = { subject, userId: user?.id };

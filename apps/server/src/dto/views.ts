@@ -84,11 +84,17 @@ export class ReadyView {
   @ApiPropertyOptional({ type: [ReplicaView], description: 'Configured read replicas only' }) replicas?: ReplicaView[];
 }
 
-/** Every error answer. `code` is stable; each response lists the codes it can carry. */
-export class ErrorBody {
-  @ApiProperty({ example: 'VALIDATION.TYPE' }) code!: string;
-  @ApiProperty() message!: string;
-  @ApiPropertyOptional({ description: 'The request field at fault (validation errors)' }) field?: string;
+/**
+ * Every error answer: an RFC 9457 problem document (`application/problem+json`). `code` is stable (an extension
+ * member); each response lists the codes it can carry.
+ */
+export class ProblemDetails {
+  @ApiProperty({ description: 'The problem type: `urn:contractdesk:problem:<code>`', example: 'urn:contractdesk:problem:VALIDATION.TYPE' }) type!: string;
+  @ApiProperty({ description: 'A fixed summary of the problem type', example: 'Invalid request' }) title!: string;
+  @ApiProperty({ description: 'The HTTP status code of this answer', example: 400, type: 'integer' }) status!: number;
+  @ApiProperty({ description: 'What went wrong this time, in words (never echoes the request)', example: 'title has the wrong type' }) detail!: string;
+  @ApiProperty({ description: 'The stable code clients switch on (extension member)', example: 'VALIDATION.TYPE' }) code!: string;
+  @ApiPropertyOptional({ description: 'The request field at fault (validation errors; extension member)', example: 'title' }) field?: string;
 }
 
 /**
@@ -109,5 +115,5 @@ export const RESPONSE_SCHEMAS = [
   HealthView,
   ReplicaView,
   ReadyView,
-  ErrorBody,
+  ProblemDetails,
 ] as const;

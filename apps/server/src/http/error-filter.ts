@@ -6,10 +6,58 @@ import { AuthRequiredError } from './auth-errors';
 import type { IdentifiedRequest } from './request-id';
 import { UnsupportedMediaTypeError } from './request-errors';
 
+/** What an error is before it becomes a problem document: the stable code, a fixed message, the field at fault. */
 export interface HttpErrorBody {
   code: string;
   message: string;
   field?: string;
+}
+
+/**
+ * Every error answer: an RFC 9457 problem document (`application/problem+json`). `type` names the problem
+ * (one URI per code), `title` is its fixed summary, `detail` the message for this occurrence; the stable `code`
+ * clients switch on, and for validation errors the `field` at fault, are extension members.
+ */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  field?: string;
+}
+
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** The problem type of a code: a URN, not a locator (RFC 9457 §3.1.1 allows identifiers that do not resolve). */
+export function problemType(code: string): string {
+  return `urn:contractdesk:problem:${code}`;
+}
+
+// One title per status, so one per problem type as RFC 9457 wants (a code always answers with the same status).
+const PROBLEM_TITLES: Record<number, string> = {
+  400: 'Invalid request',
+  401: 'No usable identity',
+  403: 'Not allowed',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflicts with the current state',
+  413: 'Request body too large',
+  415: 'Unsupported request body',
+  422: 'Refused by a business rule',
+  429: 'Too many requests',
+  500: 'Internal error',
+  503: 'Unavailable',
+};
+
+export function problemTitle(status: number): string {
+  return PROBLEM_TITLES[status] ?? 'Request refused';
+}
+
+export function toProblem(status: number, body: HttpErrorBody): ProblemDetails {
+  const problem: ProblemDetails = { type: problemType(body.code), title: problemTitle(status), status, detail: body.message, code: body.code };
+  if (body.field !== undefined) problem.field = body.field;
+  return problem;
 }
 
 export interface HttpError {
@@ -37,6 +85,8 @@ const GENERIC: HttpErrorBody = { code: 'INTERNAL', message: 'An internal error o
 // body-parser failures carry `type` and `status`; their messages may quote the request body, so we write our own.
 const BODY_PARSER_ERRORS: Record<string, { status: number; body: HttpErrorBody }> = {
   'entity.parse.failed': { status: 400, body: { code: 'REQUEST.MALFORMED_JSON', message: 'The request body is not valid JSON' } },
+  // Ours (json-body.ts), shaped like body-parser's: nesting deeper than JSON_MAX_DEPTH.
+  'entity.too.deep': { status: 400, body: { code: 'REQUEST.TOO_DEEP', message: 'The request body is nested too deeply' } },
   'entity.too.large': { status: 413, body: { code: 'REQUEST.TOO_LARGE', message: 'The request body is too large' } },
   'encoding.unsupported': { status: 415, body: { code: 'REQUEST.UNSUPPORTED_ENCODING', message: 'Unsupported request body encoding' } },
   'charset.unsupported': { status: 415, body: { code: 'REQUEST.UNSUPPORTED_CHARSET', message: 'Unsupported request body charset' } },
@@ -51,11 +101,11 @@ const UNDECODABLE: { status: number; body: HttpErrorBody } = {
 // zlib: Z_DATA_ERROR, Z_BUF_ERROR (truncated); brotli: ERR__ERROR_FORMAT_*; zstd: ERR_ZSTD_*.
 const DECOMPRESSION_ERROR = /^(Z_|ERR__ERROR_|ERR_ZLIB|ERR_BROTLI|ERR_ZSTD)/;
 
-/** The one mapping from anything thrown to an HTTP answer `{ code, message, field? }`. Pure, so it is unit-testable. */
+/** The one mapping from anything thrown to an HTTP status and `{ code, message, field? }`. Pure, so it is unit-testable. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof DomainError) {
     if (error instanceof AuthRequiredError) {
-      return { status: 401, body: error.toJSON() as unknown as HttpErrorBody, headers: { 'WWW-Authenticate': 'Bearer' }, log: false };
+      return { status: 401, body: { code: error.code, message: error.message }, headers: { 'WWW-Authenticate': 'Bearer' }, log: false };
     }
     const status = error instanceof UnsupportedMediaTypeError ? 415 : (STATUS_BY_KIND[error.kind] ?? 500);
     if (status === 500) return { status, body: GENERIC, headers: {}, log: true };
@@ -142,7 +192,7 @@ export function sendHttpError(exception: unknown, request: Request, response: Re
     return;
   }
   for (const [name, value] of Object.entries(mapped.headers)) response.setHeader(name, value);
-  response.status(mapped.status).json(mapped.body);
+  response.status(mapped.status).json(toProblem(mapped.status, mapped.body), PROBLEM_MEDIA_TYPE);
 }
 
 /** Catches everything: no stack trace, SQL or driver text ever reaches a response; causes go to the log. */

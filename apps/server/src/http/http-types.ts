@@ -14,7 +14,8 @@ export interface HttpResponse {
   headersSent: boolean;
   status(code: number): HttpResponse;
   setHeader(name: string, value: string): unknown;
-  json(body: unknown): unknown;
+  /** Sends `body` as JSON, as `application/json` unless another JSON media type is named (problem documents). */
+  json(body: unknown, mediaType?: string): unknown;
   end(): unknown;
 }
 
@@ -42,7 +43,7 @@ export function fromFastify(request: FastifyRequest, reply: FastifyReply): { req
       return res;
     },
     setHeader: (name, value) => reply.header(name, value),
-    json: (body) => reply.type('application/json; charset=utf-8').send(JSON.stringify(body)),
+    json: (body, mediaType = 'application/json') => reply.type(`${mediaType}; charset=utf-8`).send(JSON.stringify(body)),
     end: () => reply.raw.end(),
   };
   return { req, res };

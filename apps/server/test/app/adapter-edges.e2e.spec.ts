@@ -17,7 +17,8 @@ describeEachDialect(
         const res = await fetch(`${app().url}/contracts/%FFsecret`, { headers: { 'x-request-id': 'trace-bad-url' } });
         const text = await res.text();
         expect(res.status).to.equal(400);
-        expect(JSON.parse(text)).to.deep.equal({ code: 'HTTP.400', message: 'The request was refused' });
+        expect(JSON.parse(text)).to.deep.equal({ type: 'urn:contractdesk:problem:HTTP.400', title: 'Invalid request', status: 400, detail: 'The request was refused', code: 'HTTP.400' });
+        expect(res.headers.get('content-type')).to.match(/^application\/problem\+json/);
         expect(text).not.to.include('secret');
         expect(res.headers.get('x-request-id')).to.equal('trace-bad-url');
         expect(res.headers.get('x-content-type-options')).to.equal('nosniff');

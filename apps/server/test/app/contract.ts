@@ -67,26 +67,29 @@ export class ContractChecker {
     for (const header of Object.keys(declared.headers ?? {})) {
       if (!answer.headers.has(header)) problems.push(`${what}: declared header ${header} is missing`);
     }
-    const schema = declared.content?.['application/json']?.schema;
-    if (!schema) {
+    const declaredTypes = Object.keys(declared.content ?? {});
+    if (declaredTypes.length === 0) {
       if (answer.text !== '') problems.push(`${what}: a body was sent where none is declared`);
       return problems;
     }
+    // The answer's media type picks the schema (GET /ready's 503: its own JSON, or a problem document).
+    const mediaType = (answer.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (!declaredTypes.includes(mediaType)) return [...problems, `${what}: Content-Type ${mediaType || '(none)'} is not one of the declared ${declaredTypes.join(', ')}`];
     let body: unknown;
     try {
       body = JSON.parse(answer.text);
     } catch {
       return [...problems, `${what}: the body is not JSON`];
     }
-    const validate = this.validator(route.template, method, String(answer.status));
+    const validate = this.validator(route.template, method, String(answer.status), mediaType);
     if (!validate(body)) {
       for (const e of validate.errors ?? []) problems.push(`${what}: body${e.instancePath} ${e.message} (${e.schemaPath})`);
     }
     return problems;
   }
 
-  private validator(template: string, method: string, status: string) {
-    const pointer = ['paths', template, method, 'responses', status, 'content', 'application/json', 'schema']
+  private validator(template: string, method: string, status: string, mediaType: string) {
+    const pointer = ['paths', template, method, 'responses', status, 'content', mediaType, 'schema']
       .map((part) => part.replace(/~/g, '~0').replace(/\//g, '~1'))
       .join('/');
     const ref = `${DOCUMENT_ID}#/${pointer}`;

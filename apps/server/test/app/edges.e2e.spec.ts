@@ -118,7 +118,13 @@ describeEachDialect(
         const second = await app.request('POST', '/users', { subject: `t|${randomUUID()}`, body: userBody() });
         const third = await app.request('POST', '/users', { subject: `t|${randomUUID()}`, body: userBody() });
         expect([first.status, second.status, third.status]).to.deep.equal([201, 201, 429]);
-        expect(third.body).to.deep.equal({ code: 'HTTP.TOO_MANY_REQUESTS', message: 'Too many requests; retry after the number of seconds in Retry-After' });
+        expect(third.body).to.deep.equal({
+          type: 'urn:contractdesk:problem:HTTP.TOO_MANY_REQUESTS',
+          title: 'Too many requests',
+          status: 429,
+          detail: 'Too many requests; retry after the number of seconds in Retry-After',
+          code: 'HTTP.TOO_MANY_REQUESTS',
+        });
         const retryAfter = Number(third.headers.get('retry-after'));
         expect(retryAfter).to.be.within(1, 60);
         expect(await db.em().count(User, {})).to.equal(before + 2);
@@ -159,7 +165,13 @@ describeEachDialect(
           try {
             const res = await app.request('POST', '/users', { authorization: `Bearer ${token}`, body: userBody() });
             expect(res.status, url).to.equal(503);
-            expect(res.body).to.deep.equal({ code: 'AUTH.KEYS_UNAVAILABLE', message: 'The signing keys could not be fetched; retry shortly' });
+            expect(res.body).to.deep.equal({
+              type: 'urn:contractdesk:problem:AUTH.KEYS_UNAVAILABLE',
+              title: 'Unavailable',
+              status: 503,
+              detail: 'The signing keys could not be fetched; retry shortly',
+              code: 'AUTH.KEYS_UNAVAILABLE',
+            });
             expect(res.headers.get('retry-after')).to.equal('1');
           } finally {
             await app.close();

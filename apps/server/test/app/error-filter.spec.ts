@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { NotFoundException } from '@nestjs/common';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { AuthRequiredError } from '../../src/http/auth-errors';
-import { toHttpError } from '../../src/http/error-filter';
+import { PROBLEM_MEDIA_TYPE, sendHttpError, toHttpError } from '../../src/http/error-filter';
+import type { HttpResponse } from '../../src/http/http-types';
 import { expectedVersion } from '../../src/http/request-values';
 import {
   ConfigError,
@@ -63,6 +64,45 @@ describe('app: error → HTTP mapping', () => {
     expect(toHttpError(large).status).to.equal(413);
     // The framework's message quotes the path; ours does not echo anything the caller sent.
     expect(toHttpError(new NotFoundException('Cannot GET /x')).body).to.deep.equal({ code: 'HTTP.NOT_FOUND', message: 'No such route' });
+  });
+
+  it('answers every error as an RFC 9457 problem document (application/problem+json), code and field as extension members', () => {
+    const sent: Array<{ status?: number; body?: unknown; mediaType?: string }> = [];
+    const response = (): HttpResponse => {
+      const record: { status?: number; body?: unknown; mediaType?: string } = {};
+      sent.push(record);
+      const res: HttpResponse = {
+        headersSent: false,
+        status(code) {
+          record.status = code;
+          return res;
+        },
+        setHeader: () => undefined,
+        json(body, mediaType) {
+          record.body = body;
+          record.mediaType = mediaType;
+        },
+        end: () => undefined,
+      };
+      return res;
+    };
+    const req = { method: 'POST', path: '/users', headers: {} };
+    const quiet = { error: () => undefined };
+    sendHttpError(new ValidationError('VALIDATION.REQUIRED', 'title', 'title is required'), req, response(), quiet);
+    sendHttpError(new Error(SQL), req, response(), quiet);
+    sendHttpError(new NotFoundException('Cannot GET /x'), req, response(), quiet);
+    expect(sent.map((s) => s.mediaType)).to.deep.equal([PROBLEM_MEDIA_TYPE, PROBLEM_MEDIA_TYPE, PROBLEM_MEDIA_TYPE]);
+    expect(sent[0]).to.deep.include({ status: 400 });
+    expect(sent[0].body).to.deep.equal({
+      type: 'urn:contractdesk:problem:VALIDATION.REQUIRED',
+      title: 'Invalid request',
+      status: 400,
+      detail: 'title is required',
+      code: 'VALIDATION.REQUIRED',
+      field: 'title',
+    });
+    expect(sent[1].body).to.deep.equal({ type: 'urn:contractdesk:problem:INTERNAL', title: 'Internal error', status: 500, detail: 'An internal error occurred', code: 'INTERNAL' });
+    expect(sent[2].body).to.deep.include({ status: 404, code: 'HTTP.NOT_FOUND', detail: 'No such route' }).and.not.have.property('field');
   });
 
   it('reads the expected version from the body or If-Match, and refuses contradictions', () => {

@@ -63,7 +63,7 @@ describeEachDialect(
     describe('over HTTP', () => {
       const app = useApp(() => db.env);
 
-      it('every route × every malformed body/parameter answers 4xx with { code, message }', async function () {
+      it('every route × every malformed body/parameter answers 4xx with a problem document', async function () {
         this.timeout(120_000);
         const client = await registerUser(app(), 'client');
         const freelancer = await registerUser(app(), 'freelancer');
@@ -83,7 +83,7 @@ describeEachDialect(
               // document rightly does not have (PUT /roles/{id}): it is checked for 4xx below, not against the document.
               const res = await app().request(method, path, { as: client.id, ...body, ...(garbage === '..' ? { contract: false } : {}) });
               checked++;
-              const shapeOk = res.status === 204 || (res.body && typeof res.body.code === 'string' && typeof res.body.message === 'string');
+              const shapeOk = res.status === 204 || (res.body && typeof res.body.code === 'string' && typeof res.body.detail === 'string' && res.body.status === res.status);
               if (res.status >= 500 || (res.status >= 400 && !shapeOk)) {
                 failures.push(`${method} ${path} ${JSON.stringify(body).slice(0, 80)} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
               }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { request as httpRequest } from 'node:http';
 import { KeyObject, createHmac, createPublicKey, randomUUID, sign as cryptoSign } from 'node:crypto';
 import { CompactSign, SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { User } from '../../../../packages/contractdesk/src/entities/user.entity';
@@ -163,6 +164,25 @@ async function kidNowhereToken(variant: AuthVariant): Promise<string> {
   return new SignJWT(goodClaims()).setProtectedHeader({ alg: 'RS256', kid: `nowhere-${randomUUID()}` }).sign(privateKey);
 }
 
+/**
+ * POST /users with each entry of `authorizations` as its own Authorization header line (fetch would join them
+ * into one): what a client or proxy that repeats the header sends.
+ */
+function postWithHeaders(url: string, authorizations: string[], body: unknown): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/users`, { method: 'POST' }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || 'null') }));
+    });
+    req.on('error', reject);
+    req.setHeader('content-type', 'application/json');
+    req.setHeader('authorization', authorizations);
+    req.end(JSON.stringify(body));
+  });
+}
+
 const LIBRARY_WORDING = /jws|jwt|jwk|jose|alg|signature|claim|base64|json|unexpected|undefined|stack|error:/i;
 
 describeEachDialect('app e2e: hostile bearer tokens', (db) => {
@@ -199,14 +219,41 @@ describeEachDialect('app e2e: hostile bearer tokens', (db) => {
           for (const res of [write, read]) {
             expect(res.status, JSON.stringify(res.body)).to.equal(401);
             expect(res.body.code).to.equal(c.code ?? 'AUTH.INVALID_TOKEN');
-            expect(Object.keys(res.body).sort()).to.deep.equal(['code', 'message']);
-            expect(res.body.message).not.to.match(LIBRARY_WORDING);
+            expect(Object.keys(res.body).sort()).to.deep.equal(['code', 'detail', 'status', 'title', 'type']);
+            expect(res.body.detail).not.to.match(LIBRARY_WORDING);
             expect(res.headers.get('www-authenticate')).to.equal('Bearer');
           }
           expect(await db.em().count(User, {})).to.equal(usersBefore);
           expect(await db.em().count(User, { username })).to.equal(0);
         });
       }
+
+      describe('more than one credential (issue 23: the first header used to win)', () => {
+        const fresh = () => signed(variant, goodClaims({ sub: `dup-${randomUUID()}` }));
+        const combos: Array<[string, () => Promise<string[]>]> = [
+          ['two valid tokens in two headers', async () => [`Bearer ${await fresh()}`, `Bearer ${await fresh()}`]],
+          ['a valid token, then garbage', async () => [`Bearer ${await fresh()}`, 'garbage']],
+          ['garbage, then a valid token', async () => ['garbage', `Bearer ${await fresh()}`]],
+          ['the same valid token twice', async () => { const t = await fresh(); return [`Bearer ${t}`, `Bearer ${t}`]; }],
+          ['one header with two credentials, comma and space', async () => [`Bearer ${await fresh()}, Bearer ${await fresh()}`]],
+          ['one header with two credentials, comma only', async () => [`Bearer ${await fresh()},Bearer ${await fresh()}`]],
+        ];
+        for (const [name, headers] of combos) {
+          it(`401 AUTH.INVALID_TOKEN, no row written: ${name}`, async () => {
+            const before = await db.em().count(User, {});
+            const username = `d${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+            const res = await postWithHeaders(app.url, await headers(), { username, email: `${username}@example.com`, role: 'client' });
+            expect(res.status, JSON.stringify(res.body)).to.equal(401);
+            expect(res.body.code).to.equal('AUTH.INVALID_TOKEN');
+            expect(await db.em().count(User, {})).to.equal(before);
+          });
+        }
+        it('control: one header with one valid token, sent the same way, registers', async () => {
+          const username = `d${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+          const res = await postWithHeaders(app.url, [`Bearer ${await fresh()}`], { username, email: `${username}@example.com`, role: 'client' });
+          expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        });
+      });
     });
   }
 }, { sqliteFile: true });

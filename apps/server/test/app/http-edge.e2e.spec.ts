@@ -48,11 +48,14 @@ describeEachDialect(
           // A valid bearer token with a fresh subject, so only the body decides the answer.
           const authorization = `Bearer ${await app().signer.sign(`edge-subject-${++seq}-${process.pid}`)}`;
           const res = await fetch(`${app().url}/users`, { method: 'POST', headers: { ...c.headers, authorization }, body: c.body() });
-          const body = (await res.json()) as { code?: string; message?: string };
+          const body = (await res.json()) as { code?: string; detail?: string };
           seen.push(`${c.label}: ${res.status} ${body.code ?? ''}`);
           expect(res.status, `${c.label}: ${JSON.stringify(body)}`).to.equal(c.status);
           if (c.code) expect(body.code, c.label).to.equal(c.code);
-          if (res.status >= 400) expect(Object.keys(body), c.label).to.include.members(['code', 'message']);
+          if (res.status >= 400) {
+            expect(Object.keys(body), c.label).to.include.members(['type', 'title', 'status', 'detail', 'code']);
+            expect(res.headers.get('content-type'), c.label).to.match(/^application\/problem\+json/);
+          }
         }
         expect(seen).to.have.length(CASES.length);
       });

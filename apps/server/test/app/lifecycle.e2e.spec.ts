@@ -27,7 +27,8 @@ describeEachDialect(
         const missing = await app().request('GET', '/nope', { contract: false });
         expect(missing.status).to.equal(404);
         expect(missing.body.code).to.equal('HTTP.NOT_FOUND');
-        expect(Object.keys(missing.body).sort()).to.deep.equal(['code', 'message']);
+        expect(Object.keys(missing.body).sort()).to.deep.equal(['code', 'detail', 'status', 'title', 'type']);
+        expect(missing.headers.get('content-type')).to.match(/^application\/problem\+json/);
         expect(missing.headers.get('x-powered-by')).to.equal(null);
         const huge = await app().request('POST', '/users', { body: { username: 'x'.repeat(70_000), email: 'a@example.com', role: 'client' } });
         expect(huge.status).to.equal(413);

@@ -53,6 +53,24 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('errors are RFC 9457 problem documents; servers, an SPDX licence and every tag used are declared', () => {
+    const problem = document.components!.schemas!.ProblemDetails as any;
+    expect(problem.required).to.have.members(['type', 'title', 'status', 'detail', 'code']);
+    expect(problem.properties).to.have.all.keys('type', 'title', 'status', 'detail', 'code', 'field');
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item as Record<string, any>)) {
+        for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+          if (!status.startsWith('4') && !status.startsWith('5')) continue;
+          expect(response.content, `${method} ${path} ${status}`).to.have.property('application/problem+json');
+        }
+        for (const tag of operation.tags ?? []) expect((document.tags ?? []).map((t) => t.name), `${method} ${path}`).to.include(tag);
+      }
+    }
+    for (const tag of document.tags ?? []) expect(tag.description, tag.name).to.be.a('string').and.not.equal('');
+    expect(document.servers).to.deep.equal([{ url: '/', description: 'The server this document is served from' }]);
+    expect(document.info.license).to.deep.equal({ name: 'MIT', identifier: 'MIT' });
+  });
+
   it('declares bearer tokens, ETag / If-Match on contract changes, and int64 amounts as digit strings', () => {
     expect(document.components?.securitySchemes?.bearer).to.deep.include({ type: 'http', scheme: 'bearer' });
     expect(document.paths['/health'].get!.security).to.deep.equal([{}, { bearer: [] }]);
@@ -86,11 +104,12 @@ describe('contract check of e2e responses (test/app/contract.ts)', () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+  // Errors are problem documents; everything else plain JSON.
   const answer = (status: number, body: unknown, path = '/health', method = 'GET') => ({
     method,
     path,
     status,
-    headers: new Headers(),
+    headers: new Headers(body === undefined ? {} : { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' }),
     text: body === undefined ? '' : JSON.stringify(body),
   });
 
@@ -108,7 +127,10 @@ describe('contract check of e2e responses (test/app/contract.ts)', () => {
 
   it('fails a body that breaks its schema, also an error body with a code its response does not list', async () => {
     expect(checker.problems(answer(200, { status: 'fine' })).join()).to.match(/body\/status must be equal to one of the allowed values/);
-    expect(checker.problems(answer(500, { code: 'DB.UNAVAILABLE', message: 'x' })).join()).to.match(/body\/code must be equal to one of the allowed values/);
+    expect(checker.problems(answer(500, problem(500, 'DB.UNAVAILABLE'))).join()).to.match(/body\/code must be equal to one of the allowed values/);
+    expect(checker.problems(answer(500, problem(500, 'INTERNAL')))).to.deep.equal([]);
+    // The old body shape is a contract break now.
+    expect(checker.problems(answer(500, { code: 'INTERNAL', message: 'x' })).join()).to.match(/must have required property 'type'/);
     // Response shapes are closed: a field a presenter leaks by accident is a contract break.
     expect(checker.problems(answer(200, { status: 'ok', secret: 'x' })).join()).to.match(/must NOT have additional properties/);
     next = { status: 200, body: '{"state":"ok"}' };
@@ -116,7 +138,10 @@ describe('contract check of e2e responses (test/app/contract.ts)', () => {
   });
 
   it('fails an undeclared route or method, a missing declared header, and a body where none is declared', () => {
-    expect(checker.problems(answer(404, { code: 'HTTP.NOT_FOUND', message: 'x' }, '/nope')).join()).to.match(/declares no GET route/);
+    expect(checker.problems(answer(404, problem(404, 'HTTP.NOT_FOUND'), '/nope')).join()).to.match(/declares no GET route/);
+    // An error answered as plain JSON instead of a problem document.
+    const plain = { ...answer(500, problem(500, 'INTERNAL')), headers: new Headers({ 'content-type': 'application/json' }) };
+    expect(checker.problems(plain).join()).to.match(/Content-Type application\/json is not one of the declared application\/problem\+json/);
     expect(checker.problems(answer(200, { status: 'ok' }, '/health', 'POST')).join()).to.match(/declares no POST route/);
     const contract = { id: '0', title: 't', clientId: '0', freelancerId: '0', amount: '1', currency: 'XLM', status: 'draft', version: 1, createdAt: '', updatedAt: '' };
     const id = '00000000-0000-4000-8000-000000000000';
@@ -129,6 +154,10 @@ describe('contract check of e2e responses (test/app/contract.ts)', () => {
     expect((await request(base, 'GET', '/health', { contract: false })).status).to.equal(418);
   });
 });
+
+function problem(status: number, code: string) {
+  return { type: `urn:contractdesk:problem:${code}`, title: 'Internal error', status, detail: 'x', code };
+}
 
 async function expectRejected(promise: Promise<unknown>, message: RegExp): Promise<void> {
   const error = await promise.then(

@@ -50,7 +50,15 @@ describeEachDialect(
         it('maps validation (400 + field), uniqueness (409), unknown id (404) and malformed JSON (400)', async () => {
           const bad = await app().request('POST', '/users', { subject: randomUUID(), body: { username: 'bob', email: 'not-an-email', role: 'client' } });
           expect(bad.status).to.equal(400);
-          expect(bad.body).to.deep.equal({ code: 'VALIDATION.INVALID_EMAIL', field: 'email', message: bad.body.message });
+          expect(bad.body).to.deep.equal({
+            type: 'urn:contractdesk:problem:VALIDATION.INVALID_EMAIL',
+            title: 'Invalid request',
+            status: 400,
+            detail: bad.body.detail,
+            code: 'VALIDATION.INVALID_EMAIL',
+            field: 'email',
+          });
+          expect(bad.headers.get('content-type')).to.match(/^application\/problem\+json/);
 
           const nul = await app().request('POST', '/users', { subject: randomUUID(), body: { username: 'bo\u0000b', email: 'b@example.com', role: 'client' } });
           expect(nul.status).to.equal(400);
@@ -74,7 +82,7 @@ describeEachDialect(
 
           const malformed = await app().request('POST', '/users', { subject: randomUUID(), raw: '{"username": "x",' });
           expect(malformed.status).to.equal(400);
-          expect(malformed.body).to.deep.equal({ code: 'REQUEST.MALFORMED_JSON', message: 'The request body is not valid JSON' });
+          expect(malformed.body).to.deep.include({ status: 400, code: 'REQUEST.MALFORMED_JSON', detail: 'The request body is not valid JSON' });
           const notObject = await app().request('POST', '/users', { subject: randomUUID(), body: ['x'] });
           expect(notObject.status).to.equal(400);
           expect(notObject.body.code).to.equal('REQUEST.BODY_NOT_OBJECT');

@@ -62,6 +62,29 @@ describeEachDialect(
         await orm.close(true);
       }
     });
+
+    if (db.dialect === 'sqlite') it('SQLite lock file: two waiters racing one stale lock, one of them slow between reading it and acting: exactly one migration run (issue 23)', async function () {
+      this.timeout(120_000);
+      const path = db.env.DB_PATH.replace(/[^/]+$/, 'stale-race.sqlite3');
+      const lock = `${path}.migrate-lock`;
+      writeFileSync(lock, String(spawnSync(process.execPath, ['-e', '0']).pid));
+      const slow = spawnTs('test/migrations/workers/stale-lock-waiter.ts', ['slow'], { DB_PATH: path });
+      let fast: ReturnType<typeof spawnTs> | undefined;
+      try {
+        // The slow waiter has read the dead holder's lock; the fast one now takes it over and migrates.
+        await slow.line('SAW_STALE');
+        fast = spawnTs('test/migrations/workers/stale-lock-waiter.ts', ['fast'], { DB_PATH: path });
+        const results = await Promise.allSettled([slow.line('APPLIED'), fast.line('APPLIED')]);
+        const codes = await Promise.all([slow.exited, fast.exited]);
+        expect(codes, `${slow.stderr()}\n${fast.stderr()}`).to.deep.equal([0, 0]);
+        const applied = results.map((r) => (r.status === 'fulfilled' ? (JSON.parse(r.value) as string[]) : ['failed']));
+        // The fast waiter took the stale lock and ran everything; the slow one waited and found nothing pending.
+        expect(applied).to.deep.equal([[], realMigrations('sqlite').map((m) => m.name)]);
+        expect(existsSync(lock)).to.equal(false);
+      } finally {
+        for (const c of [slow, fast]) if (c && c.child.exitCode === null) c.child.kill('SIGKILL');
+      }
+    });
   },
   { sqliteFile: true, migrate: false, clearBeforeEach: false },
 );

@@ -6,8 +6,9 @@ import { REPLICA_RETRY_AFTER_MS, setReplicaWarningSink } from '../../../../packa
 import { ContractStatus } from '../../../../packages/contractdesk/src/domain/contract-status';
 import { Contract } from '../../../../packages/contractdesk/src/entities/contract.entity';
 import { ContractService } from '../../../../packages/contractdesk/src/services/contract.service';
+import { AccessService } from '../../../../packages/contractdesk/src/services/access.service';
 import { UserService } from '../../../../packages/contractdesk/src/services/user.service';
-import { type RunningApp, startApp } from '../app/http';
+import { type RunningApp, registerUser, startApp } from '../app/http';
 import { expectDomainError } from '../../../../packages/contractdesk/test/helpers/expect-error';
 import { uniqueName } from '../../../../packages/contractdesk/test/helpers/factories';
 import { postgresUnavailableReason } from '../../../../packages/contractdesk/test/helpers/postgres';
@@ -105,6 +106,55 @@ describe('read replicas: a real streaming replica (pg_basebackup -R)', function 
     await pair.caughtUp();
     const caught = await new ContractService(orm.em.fork()).get(contract.id);
     expect([caught.title, caught.status]).to.deep.equal(['after', 'active']);
+  });
+
+  describe('decisions about a caller read the primary (issue 23)', () => {
+    let app: RunningApp;
+    before(async function () {
+      this.timeout(60_000);
+      app = await startApp({ ...env, MIGRATE_ON_START: 'false' });
+    });
+    after(async () => app?.close());
+
+    it('with replay paused: a user deleted on the primary is refused at once, one just registered is accepted at once', async function () {
+      this.timeout(60_000);
+      const gone = await registerUser(app);
+      await pair.caughtUp();
+      expect((await app.request('GET', `/users/${gone.id}/push-subscriptions`, { as: gone.id })).status).to.equal(200);
+      await pair.pauseReplay();
+      try {
+        await new UserService(orm.em.fork()).delete(gone.id);
+        // The replica still has the user: a read outside a transaction shows it, so the test proves the routing.
+        expect((await new UserService(orm.em.fork()).get(gone.id)).id).to.equal(gone.id);
+        const refused = await app.request('GET', `/users/${gone.id}/push-subscriptions`, { as: gone.id });
+        expect(refused.status).to.equal(401);
+        expect(refused.body.code).to.equal('AUTH.NOT_REGISTERED');
+
+        const fresh = await registerUser(app);
+        const accepted = await app.request('GET', `/users/${fresh.id}/push-subscriptions`, { as: fresh.id });
+        expect(accepted.status, JSON.stringify(accepted.body)).to.equal(200);
+      } finally {
+        await pair.resumeReplay();
+      }
+    });
+
+    it('with replay paused: a role assignment removed on the primary stops authorizing at once (grants are read on the primary)', async function () {
+      this.timeout(60_000);
+      const access = () => new AccessService(orm.em.fork());
+      const holder = await new UserService(orm.em.fork()).register({ username: `r${uniqueName()}`, email: `r${uniqueName()}@example.org`, role: 'client' });
+      const role = await access().createRole({ name: `readers ${uniqueName()}` });
+      await access().grant(role.id, 'contracts.read');
+      await access().assignRole(holder.id, role.id);
+      await pair.caughtUp();
+      await pair.pauseReplay();
+      try {
+        await access().unassignRole(holder.id, role.id);
+        expect((await access().rolesOf(holder.id)).map((r) => r.id), 'the replica still shows it').to.deep.equal([role.id]);
+        expect(await access().can(holder.id, 'contracts.read')).to.equal(false);
+      } finally {
+        await pair.resumeReplay();
+      }
+    });
   });
 
   describe('faults', () => {

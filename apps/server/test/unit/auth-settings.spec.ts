@@ -2,10 +2,13 @@ import { expect } from 'chai';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEV_KEY_FILE, readAuthSettings } from '../../src/auth/auth-settings';
+import { AuthClaimsRequiredError, DEV_KEY_FILE, readAuthSettings } from '../../src/auth/auth-settings';
 import { hasDuplicateKeys } from '../../src/auth/token-verifier';
 import { readSettings } from '../../src/settings';
 import { DomainError } from '../../../../packages/contractdesk/src/errors/domain-error';
+
+const CLAIMS = { AUTH_AUDIENCE: 'contractdesk', AUTH_ISSUER: 'https://idp.example/' };
+const CLAIMS_SETTINGS = { audience: CLAIMS.AUTH_AUDIENCE, issuer: CLAIMS.AUTH_ISSUER };
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -64,8 +67,37 @@ describe('auth settings', () => {
     ]) {
       expect(codeOf(() => readAuthSettings(env)), JSON.stringify(env)).to.equal('CONFIG.INVALID_VALUE');
     }
-    expect(readAuthSettings({ AUTH_JWKS_URL: 'http://127.0.0.1:9999/jwks' }).keys.kind).to.equal('jwks');
+    expect(readAuthSettings({ AUTH_JWKS_URL: 'http://127.0.0.1:9999/jwks', ...CLAIMS }).keys.kind).to.equal('jwks');
     expect(readAuthSettings({ AUTH_JWT_SECRET: secret }).clockToleranceSeconds).to.equal(30);
+  });
+
+  it('AUTH_AUDIENCE and AUTH_ISSUER are required with AUTH_JWKS_URL and in production (CONFIG.AUTH_CLAIMS_REQUIRED naming the missing ones)', () => {
+    const secret = 's'.repeat(32);
+    const jwks = { AUTH_JWKS_URL: 'https://idp.example/jwks' };
+    const cases: Array<[Record<string, string>, string[]]> = [
+      [jwks, ['AUTH_AUDIENCE', 'AUTH_ISSUER']],
+      [{ ...jwks, AUTH_ISSUER: CLAIMS.AUTH_ISSUER }, ['AUTH_AUDIENCE']],
+      [{ ...jwks, AUTH_AUDIENCE: CLAIMS.AUTH_AUDIENCE, AUTH_ISSUER: ' ' }, ['AUTH_ISSUER']],
+      [{ AUTH_JWT_SECRET: secret, NODE_ENV: 'production' }, ['AUTH_AUDIENCE', 'AUTH_ISSUER']],
+      [{ AUTH_JWT_SECRET: secret, NODE_ENV: 'production', AUTH_AUDIENCE: CLAIMS.AUTH_AUDIENCE }, ['AUTH_ISSUER']],
+    ];
+    for (const [env, missing] of cases) {
+      let caught: unknown;
+      try {
+        readAuthSettings(env);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, JSON.stringify(env)).to.be.instanceOf(AuthClaimsRequiredError);
+      const error = caught as AuthClaimsRequiredError;
+      expect(error.code).to.equal('CONFIG.AUTH_CLAIMS_REQUIRED');
+      expect(error.missing).to.deep.equal(missing);
+      for (const name of missing) expect(error.message).to.include(name);
+    }
+    expect(readAuthSettings({ ...jwks, ...CLAIMS })).to.include(CLAIMS_SETTINGS);
+    expect(readAuthSettings({ AUTH_JWT_SECRET: secret, NODE_ENV: 'production', ...CLAIMS })).to.include(CLAIMS_SETTINGS);
+    // Outside production a shared secret may still go without (the secret is ours alone).
+    expect(readAuthSettings({ AUTH_JWT_SECRET: secret }).audience).to.equal(undefined);
   });
 
   it('CORS_ORIGINS takes exact origins only; throttle counts are whole numbers', () => {

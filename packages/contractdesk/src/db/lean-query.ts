@@ -1,7 +1,7 @@
 import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, Utils } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { MAP_WITHOUT_MERGE_CHECKS, typeFixedProps } from './internals';
-import { withReplicaFallback } from './replicas';
+import { primaryBehind, withReplicaFallback } from './replicas';
 
 type Em = EntityManager;
 
@@ -32,14 +32,14 @@ export class LeanQuery<T extends object> {
    * identity map and not snapshotted, which is a third of the cost per row. Its `client`/`freelancer`
    * references are still managed by the operation's fork, so `ref.load()` works as with `find`.
    */
-  async find(em: Em, params: readonly unknown[], mode: LeanMode = 'managed'): Promise<T[]> {
-    const rows = await runLean(em, this.sqlFor(em), params);
+  async find(em: Em, params: readonly unknown[], mode: LeanMode = 'managed', source: LeanSource = 'any'): Promise<T[]> {
+    const rows = await runLean(em, this.sqlFor(em), params, source);
     const toEntity = this.mapper(em, mode);
     return rows.map(toEntity);
   }
 
-  async findOne(em: Em, params: readonly unknown[], mode: LeanMode = 'managed'): Promise<T | null> {
-    const rows = await runLean(em, this.sqlFor(em), params);
+  async findOne(em: Em, params: readonly unknown[], mode: LeanMode = 'managed', source: LeanSource = 'any'): Promise<T | null> {
+    const rows = await runLean(em, this.sqlFor(em), params, source);
     return rows.length ? this.mapper(em, mode)(rows[0]) : null;
   }
 
@@ -108,26 +108,44 @@ const READONLY_OPTIONS = { merge: false, refresh: true, convertCustomTypes: true
 
 export type LeanMode = 'managed' | 'readonly';
 
+/**
+ * `any` (default): outside a transaction, any read connection, a lagging PostgreSQL replica included.
+ * `primary`: never a replica; for reads that decide about a caller (who the token's subject is), which
+ * docs/operations.md promises never use replica data. A SQLite file's reader is not a replica (same file, the
+ * latest commit), so it is still used there.
+ */
+export type LeanSource = 'any' | 'primary';
+
 /** Our drivers' connections (db/lean-transaction.ts) run lean reads, logged like every other statement. */
 interface LeanConnection {
   leanQuery(sql: string, params: readonly unknown[], ctx?: unknown): Promise<Record<string, unknown>[]>;
 }
 
-function runLean(em: Em, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+function runLean(em: Em, sql: string, params: readonly unknown[], source: LeanSource): Promise<Record<string, unknown>[]> {
   // Inside a transaction: its connection. Outside: a read connection where the configuration has one (SQLite
   // files get their own reader, so reads never queue behind a writer waiting for the write lock; PostgreSQL
   // replicas, with a fallback to the primary when one is unreachable, db/replicas.ts).
   const trx = em.getTransactionContext<unknown>();
   if (trx) return query(em.getConnection('write'), sql, params, trx);
-  return withReplicaFallback(em.getConnection('read'), (c) => query(c, sql, params));
+  const read = em.getConnection('read');
+  if (source === 'primary') {
+    // Ours: a PostgreSQL replica knows its primary; SQLite's reader is the same file, current as the writer.
+    // A stock driver's read connection may be any replica: read from the write connection.
+    const primary = isOurs(read) ? primaryBehind(read) : em.getConnection('write');
+    if (primary) return query(primary, sql, params);
+  }
+  return withReplicaFallback(read, (c) => query(c, sql, params));
 }
 
 /**
  * On a connection of ours, the lean path; on any other (a host's stock PostgreSQL driver) MikroORM's public
  * `Connection.execute` with the same text and bound values (knex turns `?` into `$n`), which returns the same rows.
  */
+function isOurs(connection: object): boolean {
+  return typeof (connection as Partial<LeanConnection>).leanQuery === 'function';
+}
+
 function query(connection: object, sql: string, params: readonly unknown[], trx?: unknown): Promise<Record<string, unknown>[]> {
-  const lean = connection as Partial<LeanConnection>;
-  if (typeof lean.leanQuery === 'function') return lean.leanQuery(sql, params, trx);
+  if (isOurs(connection)) return (connection as LeanConnection).leanQuery(sql, params, trx);
   return (connection as ReturnType<Em['getConnection']>).execute<Record<string, unknown>[]>(sql, [...params], 'all', trx as never);
 }

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, linkSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { type EntityManager, type MigrateOptions, type MigrationsOptions, type MikroORM, type Transaction, type UmzugMigration, Utils } from '@mikro-orm/core';
 import type { Knex } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
@@ -29,7 +30,8 @@ type UpDownOptions = string | string[] | MigrateOptions | undefined;
  *   the transaction (commit, rollback or a lost connection) and is safe behind a transaction pooler, where a
  *   session lock would stay on a server connection someone else gets next. The migrations, the bookkeeping
  *   table and its creation all run inside that transaction (all-or-nothing, as configured anyway).
- *   SQLite: an exclusive lock file next to the database (O_EXCL; a lock whose process is gone is taken over).
+ *   SQLite: an exclusive lock file next to the database (created with link(); a lock whose process is gone is
+ *   taken over by exactly one waiter, see withLockFile).
  *   The write lock itself cannot be held around the run: the process has one connection, which the migrator needs.
  */
 export class ContractDeskMigrator extends Migrator {
@@ -140,52 +142,105 @@ function isSqlite(em: EntityManager): boolean {
   return em.getPlatform().constructor.name.toLowerCase().includes('sqlite');
 }
 
+/**
+ * The SQLite migration lock: a file holding `<pid>:<random token>`, created whole with link() (atomic, fails if
+ * the file exists, and never visible half-written). A lock whose process is gone is taken over in a way only one
+ * waiter can win (see takeOverStale); unlinking it directly, as before, let two waiters that both saw the dead
+ * holder each remove the other's fresh lock, and both migrate.
+ */
 async function withLockFile<T>(lockPath: string, work: () => Promise<T>): Promise<T> {
+  const token = `${process.pid}:${randomUUID()}`;
   const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      const fd = openSync(lockPath, 'wx');
-      try {
-        writeSync(fd, String(process.pid));
-      } finally {
-        closeSync(fd);
-      }
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (holderIsGone(lockPath)) {
-        try {
-          unlinkSync(lockPath);
-        } catch {
-          // another waiter took it over first
-        }
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new UnavailableError('DB.MIGRATION_LOCKED', 'Another instance has been migrating this database for too long; retry later');
-      }
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
+  while (!tryCreateLock(lockPath, token)) {
+    const held = readLock(lockPath);
+    if (held !== undefined && holderIsGone(held)) {
+      takeOverStale(lockPath, held);
+      continue;
     }
+    if (Date.now() > deadline) {
+      throw new UnavailableError('DB.MIGRATION_LOCKED', 'Another instance has been migrating this database for too long; retry later');
+    }
+    await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
   }
   try {
     return await work();
   } finally {
-    try {
-      unlinkSync(lockPath);
-    } catch {
-      // already removed
-    }
+    // Only our own lock: nobody takes over a live holder's, but a file someone else left is not ours to remove.
+    if (readLock(lockPath) === token) rmQuietly(lockPath);
   }
 }
 
-function holderIsGone(lockPath: string): boolean {
-  let pid: number;
+/** Writes the token to a private file and links it into place: exactly one concurrent caller succeeds. */
+function tryCreateLock(lockPath: string, token: string): boolean {
+  const staging = `${lockPath}.${randomUUID()}.tmp`;
+  writeFileSync(staging, token, { flag: 'wx', mode: 0o600 });
   try {
-    pid = Number(readFileSync(lockPath, 'utf8').trim());
-  } catch {
-    return false;
+    linkSync(staging, lockPath);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    rmQuietly(staging);
   }
-  // An empty file is a holder between open and write; give it time.
+}
+
+/** How old a takeover claim may get before it is judged abandoned (its waiter died between two syscalls). */
+const TAKEOVER_CLAIM_STALE_MS = 30_000;
+
+/**
+ * Removes the lock file if it still holds `stale`. Waiters that saw the same dead holder all try to hard-link
+ * the current lock file to a claim named after that token: link() fails when the claim exists, so one waiter
+ * wins. The winner checks that the inode it linked really is the stale lock (a slow waiter may be looking at a
+ * fresh lock that replaced it; then it only drops its claim). While the lock holds the dead token nothing else
+ * can replace it (creating fails, and taking over needs this claim), so the check stays true until the unlink.
+ */
+function takeOverStale(lockPath: string, stale: string): void {
+  const claim = `${lockPath}.takeover-${stale.replace(/[^0-9A-Za-z-]/g, '_')}`;
+  try {
+    linkSync(lockPath, claim);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return; // the lock is gone already: try to create it again
+    if (code !== 'EEXIST') throw error;
+    // Another waiter is taking over; a claim left by a waiter that died mid-takeover is cleared after a while.
+    if (Date.now() - ctimeOf(claim) > TAKEOVER_CLAIM_STALE_MS) rmQuietly(claim);
+    return;
+  }
+  try {
+    if (readLock(claim) === stale) rmQuietly(lockPath);
+  } finally {
+    rmQuietly(claim);
+  }
+}
+
+function readLock(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function ctimeOf(path: string): number {
+  try {
+    return statSync(path).ctimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+function rmQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already removed
+  }
+}
+
+/** `<pid>:<token>` (or a bare pid, as earlier versions wrote it): whether that process is gone. */
+function holderIsGone(content: string): boolean {
+  const pid = Number(content.split(':')[0]);
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -1,10 +1,12 @@
 import type { Configuration, ConnectionType, EntityDictionary, FilterQuery, NativeInsertUpdateManyOptions, NativeInsertUpdateOptions, QueryResult, UpsertOptions } from '@mikro-orm/core';
 import { AbstractSqlDriver } from '@mikro-orm/knex';
+import { LRUCache } from 'lru-cache';
 import { PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
 import { plannedInsertMany } from './planned-insert';
 import { plannedUpdate } from './planned-update';
+import { assertDefaultSchema } from './schema-option';
 import { pickReadConnection, registerReplicas, withReplicaFallback } from './replicas';
 import { driverPrimaryConnection, driverReplicaConnections, driverRethrow } from './internals';
 
@@ -46,15 +48,29 @@ const pgRawDialect: RawDialect = {
   },
 };
 
-// node-postgres wants numbered placeholders; each distinct text is rewritten once.
-const numberedText = new Map<string, string>();
-function numbered(sql: string): string {
+/**
+ * How many rewritten statement texts are kept. Our own statements are a few dozen texts, but every bound SQL text
+ * passes through here, and `in (?, ?, …)` lists or a host's ad-hoc queries make new ones without end: least
+ * recently used texts are dropped past this (rewriting one again costs microseconds).
+ */
+export const NUMBERED_TEXT_CACHE_MAX = 1000;
+
+// node-postgres wants numbered placeholders; each distinct text is rewritten once while it stays in use.
+const numberedText = new LRUCache<string, string>({ max: NUMBERED_TEXT_CACHE_MAX });
+
+/** `?` placeholders as `$1, $2, …` (exported for the cache's test). */
+export function numbered(sql: string): string {
   let text = numberedText.get(sql);
   if (text === undefined) {
     let n = 0;
     numberedText.set(sql, (text = sql.replace(/\?/g, () => `$${++n}`)));
   }
   return text;
+}
+
+/** How many texts the cache holds now (for its test). */
+export function numberedTextCacheSize(): number {
+  return numberedText.size;
 }
 
 class ContractDeskPostgreSqlConnection extends withLeanTransactions(PostgreSqlConnection, pgRawDialect) {
@@ -69,6 +85,7 @@ class ContractDeskPostgreSqlConnection extends withLeanTransactions(PostgreSqlCo
 export class ContractDeskPostgreSqlDriver extends AbstractSqlDriver<ContractDeskPostgreSqlConnection, PostgreSqlPlatform> {
   constructor(config: Configuration) {
     super(config, new PostgreSqlPlatform(), ContractDeskPostgreSqlConnection, ['knex', 'pg']);
+    assertDefaultSchema(config, this.platform);
   }
 
   // The Unit of Work's single-row update without a QueryBuilder per call (db/planned-update.ts).

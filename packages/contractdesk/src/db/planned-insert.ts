@@ -1,5 +1,6 @@
 import { type EntityDictionary, type EntityMetadata, type EntityProperty, type NativeInsertUpdateManyOptions, type QueryResult, ReferenceKind, Utils } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
+import { LRUCache } from 'lru-cache';
 import { MAX_BOUND_PARAMS, NOT_BINDABLE, bindScalar } from './bound-params';
 
 /**
@@ -100,16 +101,19 @@ function sameKeys(row: Record<string, unknown>, keys: string[]): boolean {
   return true;
 }
 
-const plans = new WeakMap<EntityMetadata, Map<string, Plan | null>>();
+// Per entity, one plan per column shape; least recently used shapes go past SHAPES_PER_ENTITY (as planned-update.ts).
+const SHAPES_PER_ENTITY = 256;
+const plans = new WeakMap<EntityMetadata, LRUCache<string, { plan: Plan | null }>>();
 
 /** The statement plan for one column shape, or null when the shape is not the plain insert this handles. */
 function planFor<T>(driver: AbstractSqlDriver, meta: EntityMetadata<T>, keys: string[]): Plan | null {
   let byShape = plans.get(meta);
-  if (!byShape) plans.set(meta, (byShape = new Map<string, Plan | null>()));
+  if (!byShape) plans.set(meta, (byShape = new LRUCache<string, { plan: Plan | null }>({ max: SHAPES_PER_ENTITY })));
   const shape = keys.join(',');
-  let plan = byShape.get(shape);
-  if (plan === undefined) byShape.set(shape, (plan = buildPlan(driver, meta, keys)));
-  return plan;
+  // Boxed: lru-cache stores objects, and "not plannable" (null) must be remembered too.
+  let entry = byShape.get(shape);
+  if (entry === undefined) byShape.set(shape, (entry = { plan: buildPlan(driver, meta, keys) }));
+  return entry.plan;
 }
 
 // A batch of n rows has its own text; MikroORM's batches are one size plus a remainder, so few are ever built.

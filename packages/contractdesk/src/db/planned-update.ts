@@ -9,6 +9,7 @@ import {
   Utils,
 } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
+import { LRUCache } from 'lru-cache';
 import { NOT_BINDABLE, bindScalar } from './bound-params';
 
 type UpdateOptions<T> = NativeInsertUpdateOptions<T> & UpsertOptions<T>;
@@ -51,16 +52,20 @@ export function plannedUpdate<T extends object>(
   return rethrow(connection.execute<QueryResult<T>>(sql, params, 'run', options.ctx, options.loggerContext));
 }
 
-const statements = new WeakMap<EntityMetadata, Map<string, string | null>>();
+// Per entity, one text per column shape. Shapes are subsets of an entity's columns, few in practice but not
+// bounded by anything: least recently used shapes go past SHAPES_PER_ENTITY.
+const SHAPES_PER_ENTITY = 256;
+const statements = new WeakMap<EntityMetadata, LRUCache<string, { sql: string | null }>>();
 
 /** The SQL for one shape, or null when the shape is not the plain single-row update this handles. */
 function statementFor<T>(driver: AbstractSqlDriver, meta: EntityMetadata<T>, whereKeys: string[], dataKeys: string[]): string | null {
   let byShape = statements.get(meta);
-  if (!byShape) statements.set(meta, (byShape = new Map<string, string | null>()));
+  if (!byShape) statements.set(meta, (byShape = new LRUCache<string, { sql: string | null }>({ max: SHAPES_PER_ENTITY })));
   const shape = `${whereKeys.join(',')}|${dataKeys.join(',')}`;
-  let sql = byShape.get(shape);
-  if (sql === undefined) byShape.set(shape, (sql = buildStatement(driver, meta, whereKeys, dataKeys)));
-  return sql;
+  // Boxed: lru-cache stores objects, and "not plannable" (null) must be remembered too.
+  let entry = byShape.get(shape);
+  if (entry === undefined) byShape.set(shape, (entry = { sql: buildStatement(driver, meta, whereKeys, dataKeys) }));
+  return entry.sql;
 }
 
 function buildStatement<T>(driver: AbstractSqlDriver, meta: EntityMetadata<T>, whereKeys: string[], dataKeys: string[]): string | null {

@@ -13,6 +13,8 @@ import {
   knexSqliteTransactionClass,
   useKnexDialect,
 } from './internals';
+import { LRUCache } from 'lru-cache';
+import { assertDefaultSchema } from './schema-option';
 import { loadBetterSqlite3 } from './better-sqlite3';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
@@ -142,18 +144,21 @@ async function closeUnpooledReader(connection: object): Promise<void> {
 const TRANSACTION_CONTROL = /^(commit|rollback|savepoint|release)\b/i;
 
 // Lean reads and bound writes run the same few statements over and over: prepare each once per connection.
-// Bounded, because `in (?, ?, …)` lists make one text per length: past the limit the cache starts over.
-const STATEMENT_CACHE_LIMIT = 500;
-const statementCache = new WeakMap<RawSqlite, Map<string, ReturnType<RawSqlite['prepare']>>>();
+// Bounded, because `in (?, ?, …)` lists make one text per length: past the limit the least recently used go
+// (before, the whole cache started over, re-preparing the hot statements too).
+export const STATEMENT_CACHE_LIMIT = 500;
+const statementCache = new WeakMap<RawSqlite, LRUCache<string, ReturnType<RawSqlite['prepare']>>>();
 function cachedStatement(conn: RawSqlite, sql: string): ReturnType<RawSqlite['prepare']> {
   let cache = statementCache.get(conn);
-  if (!cache) statementCache.set(conn, (cache = new Map<string, ReturnType<RawSqlite['prepare']>>()));
+  if (!cache) statementCache.set(conn, (cache = new LRUCache<string, ReturnType<RawSqlite['prepare']>>({ max: STATEMENT_CACHE_LIMIT })));
   let statement = cache.get(sql);
-  if (!statement) {
-    if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
-    cache.set(sql, (statement = conn.prepare(sql)));
-  }
+  if (!statement) cache.set(sql, (statement = conn.prepare(sql)));
   return statement;
+}
+
+/** How many prepared statements a raw connection keeps (for the cache's test). */
+export function cachedStatementCount(conn: object): number {
+  return statementCache.get(conn as RawSqlite)?.size ?? 0;
 }
 
 interface RawSqlite {
@@ -231,6 +236,7 @@ export class ContractDeskSqliteDriver extends AbstractSqlDriver<ContractDeskSqli
 
   constructor(config: Configuration) {
     super(config, new ContractDeskSqlitePlatform(), ContractDeskSqliteConnection, ['knex', 'better-sqlite3']);
+    assertDefaultSchema(config, this.platform);
   }
 
   // The Unit of Work's single-row update without a QueryBuilder per call (db/planned-update.ts).

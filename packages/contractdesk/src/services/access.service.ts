@@ -83,11 +83,15 @@ export class AccessService {
     await this.writeForRole(id, (em) => insertPermissions(em, id, [name]));
   }
 
-  /** Idempotent: revoking a permission the role lacks is not an error. */
+  /** Idempotent: revoking a permission the role lacks is not an error; a role that does not exist is ROLE.NOT_FOUND. */
   async revoke(roleId: unknown, permission: unknown): Promise<void> {
     const id = validate.uuid('roleId', roleId);
     const name = validate.permission(permission);
-    await this.writeForRole(id, (em) => em.nativeDelete(RolePermission, { role: id, permission: name }));
+    await this.writeForRole(id, async (em) => {
+      // A DELETE of nothing succeeds whether or not the role exists; only the row can tell.
+      if (!(await em.count(Role, { id }))) throw NotFoundError.role(id);
+      await em.nativeDelete(RolePermission, { role: id, permission: name });
+    });
   }
 
   /**
@@ -104,7 +108,9 @@ export class AccessService {
     // Array.from visits holes of a sparse array (map skips them), so `[, 'a.b']` fails validation instead of reaching SQL.
     const names = [...new Set(Array.from(permissions, (p, i) => validate.permission(p, `permissions[${i}]`)))].sort();
     await this.writeForRole(id, async (em) => {
-      await em.findOne(Role, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // The lock doubles as the existence check: an empty set inserts nothing, so no foreign key would catch it.
+      const role = await em.findOne(Role, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!role) throw NotFoundError.role(id);
       await em.nativeDelete(RolePermission, { role: id });
       await insertPermissions(em, id, names);
     });
@@ -140,34 +146,51 @@ export class AccessService {
     });
   }
 
+  /** The user's roles; USER.NOT_FOUND for a user that does not exist (not an empty list). */
   rolesOf(userId: unknown): Promise<Role[]> {
     const uid = validate.uuid('userId', userId);
     return this.tx.read(async (em) => {
       const assignments = await em.find(RoleAssignment, { user: uid }, { populate: ['role'] });
+      // Assignments cascade with their user, so any row proves the user exists; only an empty answer needs a look.
+      if (assignments.length === 0 && !(await em.count(User, { id: uid }))) throw NotFoundError.user(uid);
       return assignments.map((a) => a.role.getEntity()).sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
     });
   }
 
-  /** The union of the grants of every role the user holds, sorted. One query. */
+  /** The union of the grants of every role the user holds, sorted (one query); USER.NOT_FOUND for a missing user. */
   permissionsOf(userId: unknown): Promise<string[]> {
     const uid = validate.uuid('userId', userId);
-    return this.tx.read((em) => grantsOf(em, uid));
+    return this.tx.read(async (em) => {
+      const grants = await grantsOf(em, uid);
+      if (grants.length === 0) await requireUserOnPrimary(em, uid);
+      return grants;
+    });
   }
 
-  /** Whether any of the user's grants covers `permission` (`*` and `prefix.*` wildcards). */
+  /**
+   * Whether any of the user's grants covers `permission` (`*` and `prefix.*` wildcards); USER.NOT_FOUND for a
+   * missing user. Grants are read on the primary (they authorize requests); a covering grant proves the user
+   * exists, so the extra existence check only runs for a "no".
+   */
   async can(userId: unknown, permission: unknown): Promise<boolean> {
     const uid = validate.uuid('userId', userId);
     const wanted = validate.permission(permission);
     if (wanted.includes('*')) {
       throw new ValidationError('VALIDATION.INVALID_PERMISSION', 'permission', 'ask about a concrete permission, not a wildcard');
     }
-    const grants = await this.tx.read((em) => grantsOf(em, uid));
-    return anyGrantCovers(grants, wanted);
+    return this.tx.read(async (em) => {
+      if (anyGrantCovers(await grantsOf(em, uid), wanted)) return true;
+      await requireUserOnPrimary(em, uid);
+      return false;
+    });
   }
 
   /**
-   * The one-time bootstrap: the first caller to claim becomes administrator (a role `administrator` holding
-   * `roles.manage`, assigned to them); every later claim is ACCESS.BOOTSTRAP_CLOSED. The claim itself is one
+   * The one-time bootstrap: the first caller to claim becomes administrator (a new role holding `roles.manage`,
+   * assigned to them); every later claim is ACCESS.BOOTSTRAP_CLOSED. The role is always created by the claim,
+   * never an existing one reused: granting `roles.manage` to a role an operator already handed out would make
+   * all of its members role administrators. It is named `administrator`, or `administrator-<8 hex>` when that
+   * name is taken. The claim itself is one
    * atomic insert (db/admin-bootstrap.ts) and its row is never deleted, so revoking the grant, deleting the
    * role or deleting the claimant does not re-open the bootstrap. Role, grant and assignment are written in
    * the claim's transaction: a failure leaves the bootstrap unclaimed.
@@ -179,12 +202,11 @@ export class AccessService {
       if (!user) throw NotFoundError.user(uid);
       if (!user.authSubject) throw ConflictError.bootstrapClosed();
       if (!(await claimAdminBootstrap(em, { userId: uid, authSubject: user.authSubject }))) throw ConflictError.bootstrapClosed();
-      let role = await em.findOne(Role, { name: BOOTSTRAP_ROLE });
-      if (!role) {
-        role = new Role({ name: BOOTSTRAP_ROLE, description: 'Role administrators (created by the first-administrator claim)', priority: 1000 });
-        em.persist(role);
-        await em.flush();
-      }
+      const taken = (await em.count(Role, { name: BOOTSTRAP_ROLE })) > 0;
+      const role = new Role({ name: BOOTSTRAP_ROLE, description: 'Role administrators (created by the first-administrator claim)', priority: 1000 });
+      if (taken) role.rename(`${BOOTSTRAP_ROLE}-${role.id.slice(0, 8)}`);
+      em.persist(role);
+      await em.flush();
       await insertPermissions(em, role.id, [BOOTSTRAP_PERMISSION]);
       await em.createQueryBuilder(RoleAssignment).insert({ user: uid, role: role.id, createdAt: new Date() }).onConflict(['user', 'role']).ignore().execute();
       return role;
@@ -199,6 +221,11 @@ export class AccessService {
       throw error;
     }
   }
+}
+
+/** Read where grantsOf reads (em.execute: the primary outside a transaction), so a "no" and a "not found" agree. */
+async function requireUserOnPrimary(em: Em, userId: string): Promise<void> {
+  if (!(await em.count(User, { id: userId }, { connectionType: 'write' }))) throw NotFoundError.user(userId);
 }
 
 async function requireUserAndRole(em: Em, userId: string, roleId: string): Promise<void> {

@@ -37,10 +37,14 @@ export class UserService {
     });
   }
 
-  /** The user bound to a verified token's subject, or null (never registered, or deleted since). */
+  /**
+   * The user bound to a verified token's subject, or null (never registered, or deleted since). Read from the
+   * primary, never a replica: this decides who is calling, and a lagging replica would keep a deleted user
+   * authenticated and refuse one who just registered.
+   */
   findBySubject(authSubject: unknown): Promise<User | null> {
     const subject = validate.authSubject(authSubject);
-    return this.tx.read((em) => BY_SUBJECT.findOne(em, [subject], 'readonly'));
+    return this.tx.read((em) => BY_SUBJECT.findOne(em, [subject], 'readonly', 'primary'));
   }
 
   get(id: unknown): Promise<User> {

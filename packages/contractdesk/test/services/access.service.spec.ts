@@ -15,6 +15,11 @@ describeEachDialect('AccessService', (db) => {
     return new UserService(db.em()).register({ username: name, email: `${name}@example.org`, role: 'both' });
   };
   const MISSING = '0f0f0f0f-0000-4000-8000-000000000000';
+  /** Only a user bound to a token subject may claim the first administrator. */
+  const newSubjectUser = () => {
+    const name = uniqueName();
+    return new UserService(db.em()).register({ username: name, email: `${name}@example.org`, role: 'both' }, `subject-${name}`);
+  };
 
   it('creates, updates, renames and lists roles; names are unique', async () => {
     const support = await access().createRole({ name: 'Support', description: 'Front line', priority: 10 });
@@ -106,5 +111,47 @@ describeEachDialect('AccessService', (db) => {
     expect(await db.em().count(RolePermission)).to.equal(1);
     expect(await db.em().count(RoleAssignment)).to.equal(1);
     expect(await access().permissionsOf(user.id)).to.deep.equal(['c.x']);
+  });
+  it('refuses operations on a missing role or user instead of succeeding (issue 23)', async () => {
+    const user = await newUser();
+    const role = await access().createRole({ name: 'Present' });
+    // Each of these used to succeed: a DELETE of nothing, an empty set inserting nothing, empty reads.
+    await expectDomainError(access().revoke(MISSING, 'users.manage'), 'ROLE.NOT_FOUND');
+    await expectDomainError(access().setPermissions(MISSING, []), 'ROLE.NOT_FOUND');
+    await expectDomainError(access().setPermissions(MISSING, ['a.b']), 'ROLE.NOT_FOUND');
+    await expectDomainError(access().rolesOf(MISSING), 'USER.NOT_FOUND');
+    await expectDomainError(access().permissionsOf(MISSING), 'USER.NOT_FOUND');
+    await expectDomainError(access().can(MISSING, 'contracts.read'), 'USER.NOT_FOUND');
+    // Present but empty is still an empty answer, not an error.
+    await access().revoke(role.id, 'never.granted');
+    expect(await access().setPermissions(role.id, [])).to.deep.equal([]);
+    expect(await access().rolesOf(user.id)).to.deep.equal([]);
+    expect(await access().permissionsOf(user.id)).to.deep.equal([]);
+    expect(await access().can(user.id, 'contracts.read')).to.equal(false);
+    expect(await db.em().count(RolePermission)).to.equal(0);
+  });
+
+  it('the first-administrator claim never grants to an existing role: an operator-made "administrator" role and its members are left as they were (issue 23)', async () => {
+    const [member, claimant] = [await newUser(), await newSubjectUser()];
+    const existing = await access().createRole({ name: 'administrator', description: 'made by an operator' });
+    await access().setPermissions(existing.id, ['contracts.read']);
+    await access().assignRole(member.id, existing.id);
+
+    const created = await access().claimFirstAdmin(claimant.id);
+    expect(created.id).not.to.equal(existing.id);
+    expect(created.name).to.match(/^administrator-[0-9a-f]{8}$/);
+    expect(await access().listPermissions(created.id)).to.deep.equal(['roles.manage']);
+    expect((await access().rolesOf(claimant.id)).map((r) => r.id)).to.deep.equal([created.id]);
+    // The existing role, and so its members, gained nothing.
+    expect(await access().listPermissions(existing.id)).to.deep.equal(['contracts.read']);
+    expect(await access().can(member.id, 'roles.manage')).to.equal(false);
+    expect(await access().can(claimant.id, 'roles.manage')).to.equal(true);
+  });
+
+  it('the claim on a fresh install creates the role "administrator"', async () => {
+    const claimant = await newSubjectUser();
+    const created = await access().claimFirstAdmin(claimant.id);
+    expect(created.name).to.equal('administrator');
+    expect(await access().listPermissions(created.id)).to.deep.equal(['roles.manage']);
   });
 });
