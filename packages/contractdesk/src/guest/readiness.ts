@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { assertTestedVersions } from '../db/internals';
+import { assertDefaultSchema } from '../db/schema-option';
 import { contractDeskEntities } from '../entities';
 import { ConfigError } from '../errors/domain-error';
 import { dialectOf } from './dialect';
@@ -17,6 +18,7 @@ const checked = new WeakSet<object>();
  * discovery, `useBatchUpdates`, `forceUtcTimezone`, `allowGlobalContext`, the stock PostgreSQL driver):
  * - the MikroORM version the project was tested with (a few fenced internals depend on it);
  * - ContractDesk's entities registered in this ORM;
+ * - no `schema` other than the default (its statements name none);
  * - PostgreSQL or SQLite, and on SQLite ContractDesk's driver: its write transactions begin IMMEDIATE, without
  *   which a read-then-write transaction gets SQLITE_BUSY from a second writer instead of waiting.
  */
@@ -33,6 +35,8 @@ export function assertContractDeskReady(orm: Pick<MikroORM, 'em' | 'getMetadata'
       `ContractDesk's entities are not in this ORM (${missing.join(', ')}): add \`...contractDeskEntities\` to its \`entities\`, or import ContractDeskModule.forFeature() with \`autoLoadEntities: true\``,
     );
   }
+  // Its lean reads and raw statements name no schema (a host's stock driver included): a configured one is refused.
+  assertDefaultSchema(em.config, em.getPlatform());
   if (dialectOf(em) === 'sqlite' && (driver as Partial<BeginsImmediate>).beginsWriteTransactionsImmediately !== true) {
     throw new ConfigError(
       'CONFIG.SQLITE_DRIVER_REQUIRED',
