@@ -49,6 +49,9 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
     debug: env.DB_DEBUG === 'true',
     migrations: {
       ...paths,
+      // The TypeScript sources exist only in this repository. Installed, MikroORM would still prefer `pathTs` under
+      // a host's ts-node, jest or vitest, find no folder there and apply nothing: compiled migrations only.
+      pathTs: __filename.endsWith('.ts') ? paths.pathTs : undefined,
       tableName: CONTRACTDESK_MIGRATIONS_TABLE,
       transactional: true,
       allOrNothing: true,
