@@ -7,7 +7,9 @@ import { expect } from 'chai';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/core';
-import { Contract, User } from 'contractdesk';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Contract, User, initOrm } from 'contractdesk';
 import { HostModule } from '../src/host.module';
 
 /**
@@ -86,5 +88,20 @@ describe(`a NestJS host embedding ContractDesk (${process.env.DATABASE_URL ? 'po
     const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, '..', 'src', 'quickstart.js')], { timeout: 30_000 });
     expect(stdout).to.match(/refused: CONTRACT\.VERSION_CONFLICT\ncontract [0-9a-f-]{36} is active at version 2\n$/);
     expect(await rows()).to.deep.equal({ users: 2, contracts: 1 });
+  });
+
+  it('under a TypeScript test runner (MikroORM prefers pathTs) the installed package still applies its compiled migrations', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contractdesk-example-ts-'));
+    const own = await initOrm({ env: { DB_PATH: join(dir, 'ts.sqlite3') }, log: () => undefined, options: { preferTs: true } });
+    try {
+      const shipped = readdirSync(join(require.resolve('contractdesk'), '..', '..', 'migrations', 'sqlite')).filter((f) => /^Migration\w+\.js$/.test(f));
+      expect(shipped.length).to.be.greaterThan(0);
+      const applied = await own.migrator.up();
+      expect(applied.map((m) => `${m.name}.js`)).to.deep.equal(shipped.sort());
+      expect(await own.em.fork().count(User, {})).to.equal(0);
+    } finally {
+      await own.close(true);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
