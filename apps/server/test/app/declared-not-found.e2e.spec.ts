@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { AUTH_USERS } from '../../src/auth/auth.guard';
 import type { UserService } from '../../../../packages/contractdesk/src/services/user.service';
+import { User } from '../../../../packages/contractdesk/src/entities/user.entity';
 import { generateOpenApiJson } from '../../scripts/openapi';
 import { fcmEndpoint, pushKeys } from '../../../../packages/contractdesk/test/helpers/factories';
 import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
@@ -76,7 +77,7 @@ function deleteAfterLookup(app: RunningApp, userId: string): void {
   users.findBySubject = async (subject) => {
     users.findBySubject = original;
     const user = await original(subject);
-    await app.orm.em.fork().nativeDelete('User', { id: userId });
+    await app.orm.em.fork().nativeDelete(User, { id: userId });
     return user;
   };
 }

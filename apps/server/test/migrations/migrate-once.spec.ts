@@ -68,12 +68,12 @@ describeEachDialect(
       const path = db.env.DB_PATH.replace(/[^/]+$/, 'stale-race.sqlite3');
       const lock = `${path}.migrate-lock`;
       writeFileSync(lock, String(spawnSync(process.execPath, ['-e', '0']).pid));
-      const slow = spawnTs('test/migrations/workers/stale-lock-waiter.ts', ['slow'], { DB_PATH: path });
+      const slow = spawnTs('../../apps/server/test/migrations/workers/stale-lock-waiter.ts', ['slow'], { DB_PATH: path });
       let fast: ReturnType<typeof spawnTs> | undefined;
       try {
         // The slow waiter has read the dead holder's lock; the fast one now takes it over and migrates.
         await slow.line('SAW_STALE');
-        fast = spawnTs('test/migrations/workers/stale-lock-waiter.ts', ['fast'], { DB_PATH: path });
+        fast = spawnTs('../../apps/server/test/migrations/workers/stale-lock-waiter.ts', ['fast'], { DB_PATH: path });
         const results = await Promise.allSettled([slow.line('APPLIED'), fast.line('APPLIED')]);
         const codes = await Promise.all([slow.exited, fast.exited]);
         expect(codes, `${slow.stderr()}\n${fast.stderr()}`).to.deep.equal([0, 0]);
