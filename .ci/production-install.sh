@@ -90,7 +90,7 @@ DB_PATH="$copy_file" npm run --silent db:migrate -- status
 users=$(node -e "
   const Database = require(Number(process.versions.napi) >= 10 ? 'better-sqlite3-napi' : 'better-sqlite3');
   const db = new Database(process.argv[1], { readonly: true });
-  console.log(db.prepare(\"select count(*) as n from users where username = 'prod-check'\").get().n);" "$copy_file")
+  console.log(db.prepare(\"select count(*) as n from contractdesk_users where username = 'prod-check'\").get().n);" "$copy_file")
 [[ "$users" == 1 ]] || { echo "the user written before start:prod did not survive SQLite -> PostgreSQL -> SQLite (found $users)"; exit 1; }
 
 step "ok"
