@@ -16,7 +16,7 @@ export { migrationPaths };
 
 export type ContractDeskOrm = MikroORM<AbstractSqlDriver>;
 
-export type Dialect = Backend['kind'];
+export type { Dialect } from './paths';
 
 export const PG_CONNECT_TIMEOUT_MS = 5_000;
 export const PG_ACQUIRE_TIMEOUT_MS = 10_000;

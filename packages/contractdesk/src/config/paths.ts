@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Backend } from './backend';
 
-export type Dialect = 'sqlite' | 'postgresql';
+export type Dialect = Backend['kind'];
 
 /** The folder holding package.json; the same whether we run from src/ (ts-node) or dist/ (tsc). */
 export const projectRoot: string = (() => {
@@ -24,3 +25,16 @@ export function migrationPaths(dialect: Dialect): { path: string; pathTs: string
   };
 }
 
+
+/**
+ * The migrations in a folder, by name (file name without its extension), oldest first: `Migration…` files with one
+ * of `extensions`, type declarations left out. The one listing the migrator, the operator tools and
+ * migrateContractDesk share.
+ */
+export function migrationNamesIn(dir: string, extensions: RegExp = /\.[jt]s$/): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((file) => file.startsWith('Migration') && extensions.test(file) && !/\.d\.[cm]?ts$/.test(file))
+    .map((file) => file.replace(extensions, ''))
+    .sort();
+}

@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { ConfigError } from '../errors/domain-error';
+import { isSqlite } from './dialect';
 
 // PostgreSQL's "database does not exist" (invalid_catalog_name), raised while connecting.
 const PG_INVALID_CATALOG = '3D000';
@@ -13,7 +14,7 @@ type Connectable = Pick<EntityManager, 'getConnection' | 'getPlatform' | 'config
  * (`npm run db:create`, docs/operations.md). SQLite files are created on first open by design; not checked.
  */
 export async function assertDatabaseExists(em: Connectable): Promise<void> {
-  if (em.getPlatform().constructor.name.toLowerCase().includes('sqlite')) return;
+  if (isSqlite(em)) return;
   try {
     await em.getConnection().execute('select 1');
   } catch (error) {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, linkSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { type EntityManager, type MigrateOptions, type MigrationsOptions, type MikroORM, type Transaction, type UmzugMigration, Utils } from '@mikro-orm/core';
 import type { Knex } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { UnavailableError } from '../errors/domain-error';
+import { migrationNamesIn } from '../config/paths';
 import { assertDatabaseExists } from './database-exists';
+import { isSqlite } from './dialect';
 import { adoptLegacyMigrationsTable } from './legacy-migrations-table';
 import { withMigrationsOptions } from './internals';
 import { CONTRACTDESK_MIGRATIONS_TABLE } from '../entities';
@@ -113,10 +115,7 @@ export class ContractDeskMigrator extends Migrator {
     if (this.migrationsOptions.migrationsList) return this.migrationsOptions.migrationsList.map((m) => m.name);
     const { path, pathTs } = this.migrationsOptions;
     const dir = this.ownEm.config.get('preferTs', Utils.detectTsNode()) && pathTs ? pathTs : path;
-    if (!dir || !existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((f) => /\.(js|ts|cjs)$/.test(f) && !/\.d\.[cm]?ts$/.test(f))
-      .map((f) => f.replace(/\.(js|ts|cjs)$/, ''));
+    return dir ? migrationNamesIn(dir, /\.(?:js|ts|cjs)$/) : [];
   }
 
   /** Moves ContractDesk's rows out of the migrations table it shared before it had its own (see the module). */
@@ -136,10 +135,6 @@ function withTransaction(options: UpDownOptions, transaction: Knex.Transaction):
   if (options === undefined) return { transaction };
   if (typeof options === 'string' || Array.isArray(options)) return { migrations: ([] as string[]).concat(options), transaction };
   return { ...options, transaction };
-}
-
-function isSqlite(em: EntityManager): boolean {
-  return em.getPlatform().constructor.name.toLowerCase().includes('sqlite');
 }
 
 /**

@@ -1,12 +1,12 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Configuration, type MigrationObject, type MigrationsOptions, type MikroORM } from '@mikro-orm/core';
 import type { MigrationRow, UmzugMigration } from '@mikro-orm/migrations';
-import { migrationPaths } from '../config/paths';
+import { type Dialect, migrationNamesIn, migrationPaths } from '../config/paths';
 import { ContractDeskMigrator } from '../db/migrator';
 import { CONTRACTDESK_MIGRATIONS_TABLE } from '../entities';
+import { ConfigError } from '../errors/domain-error';
 import { assertContractDeskReady } from './readiness';
-import { type GuestDialect, dialectOf } from './dialect';
+import { dialectOf } from '../db/dialect';
 
 /**
  * ContractDesk's migrations as MikroORM migration options of their own, for any ORM: the classes listed (no glob, so
@@ -17,19 +17,18 @@ import { type GuestDialect, dialectOf } from './dialect';
  * compiled JavaScript only, so a host's ts-node, jest or vitest never loads a `.ts` file from node_modules; only
  * ContractDesk's own sources (this repository, under ts-node) list the `.ts` migrations.
  */
-export function contractDeskMigrationsOptions(dialect: GuestDialect): MigrationsOptions {
+export function contractDeskMigrationsOptions(dialect: Dialect): MigrationsOptions {
   const fromSource = __filename.endsWith('.ts');
   const paths = migrationPaths(dialect);
   const dir = fromSource ? paths.pathTs : paths.path;
-  const ext = fromSource ? '.ts' : '.js';
-  const migrationsList = readdirSync(dir)
-    .filter((file) => /^Migration\d{14}\w*\.[jt]s$/.test(file) && file.endsWith(ext))
-    .sort()
-    .map((file) => {
-      const name = file.slice(0, -ext.length);
-      const exported = require(join(dir, file)) as Record<string, MigrationObject['class']>;
-      return { name, class: exported[name] ?? Object.values(exported)[0] };
-    });
+  const [ext, pattern] = fromSource ? ['.ts', /\.ts$/] : ['.js', /\.js$/];
+  const names = migrationNamesIn(dir, pattern);
+  // A package built or installed without its migrations would otherwise migrate nothing, silently.
+  if (names.length === 0) throw new ConfigError('CONFIG.MIGRATIONS_MISSING', `ContractDesk's ${dialect} migrations are missing from ${dir}: reinstall (or build) the package`);
+  const migrationsList = names.map((name) => {
+    const exported = require(join(dir, name + ext)) as Record<string, MigrationObject['class']>;
+    return { name, class: exported[name] ?? Object.values(exported)[0] };
+  });
   return {
     ...Configuration.DEFAULTS.migrations,
     path: dir,

@@ -3,7 +3,7 @@ import { assertTestedVersions } from '../db/internals';
 import { assertDefaultSchema } from '../db/schema-option';
 import { contractDeskEntities } from '../entities';
 import { ConfigError } from '../errors/domain-error';
-import { dialectOf } from './dialect';
+import { dialectOf } from '../db/dialect';
 
 /** What ContractDesk's SQLite driver declares, read without importing it (a PostgreSQL host may lack better-sqlite3). */
 export interface BeginsImmediate {

@@ -1,9 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { COPY_MARKER_TABLE } from '../db/copy-marker';
 import { CONTRACTDESK_MIGRATIONS_TABLE } from '../entities';
-import { Utils } from '@mikro-orm/core';
 import { type Backend, type Env, describeBackend, resolveBackend } from '../config/backend';
-import { type ContractDeskOrm, createConfig, initOrm, migrationPaths } from '../config/orm-config';
+import { type ContractDeskOrm, createConfig, initOrm } from '../config/orm-config';
+import { knownMigrations } from './migration-workflow';
 import { OperationError } from '../errors/domain-error';
 import { TableChecksum, type TableSummary } from './checksum';
 import { Progress, type ProgressSink } from './progress';
@@ -231,16 +230,6 @@ async function assertFullyMigrated(orm: ContractDeskOrm, backend: Backend, role:
       `The ${role} has migrations this version does not know (${unknown.join(', ')}); run the copy with the newer version`,
     );
   }
-}
-
-/** Migration names in the folder the Migrator itself reads (sources under ts-node, dist/ otherwise). */
-export function knownMigrations(dialect: Backend['kind']): string[] {
-  const paths = migrationPaths(dialect);
-  const dir = Utils.detectTsNode() && existsSync(paths.pathTs) ? paths.pathTs : paths.path;
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /^Migration.*\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
-    .map((f) => f.replace(/\.[jt]s$/, ''));
 }
 
 async function withOrm<T>(env: Env, work: (orm: ContractDeskOrm) => Promise<T>): Promise<T> {

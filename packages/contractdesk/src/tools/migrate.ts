@@ -5,8 +5,7 @@ import { type Env, describeBackend, resolveBackend } from '../config/backend';
 import { type Dialect, createConfig } from '../config/orm-config';
 import { DomainError } from '../errors/domain-error';
 import { translateError } from '../errors/translate';
-import { knownMigrations } from './db-copy';
-import { MigrationError, revertMigrations } from './migration-workflow';
+import { MigrationError, knownMigrations, revertMigrations } from './migration-workflow';
 
 /**
  * The operator's migration commands, on the Migrator API rather than the mikro-orm CLI: the CLI is a

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM, type Options, Utils } from '@mikro-orm/core';
@@ -6,6 +6,7 @@ import type { AbstractSqlDriver, EntityManager as SqlEntityManager } from '@mikr
 import { Migration, type Migrator } from '@mikro-orm/migrations';
 import { type Env, describeBackend, resolveBackend } from '../config/backend';
 import { type ContractDeskOrm, type Dialect, createConfig, migrationPaths } from '../config/orm-config';
+import { migrationNamesIn } from '../config/paths';
 import { CONTRACTDESK_MIGRATIONS_TABLE } from '../entities';
 import { OperationError } from '../errors/domain-error';
 
@@ -221,12 +222,7 @@ async function entitiesMatchCommittedSnapshot(dialect: Dialect, folder?: Migrati
 
 /** Migration names in the folder the Migrator itself reads (sources under ts-node, dist/ otherwise). */
 export function knownMigrations(dialect: Dialect, folder?: MigrationFolder): string[] {
-  const dir = migrationDir(dialect, folder);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /^Migration.*\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
-    .map((f) => f.replace(/\.[jt]s$/, ''))
-    .sort();
+  return migrationNamesIn(migrationDir(dialect, folder));
 }
 
 function migrationDir(dialect: Dialect, folder?: MigrationFolder): string {
