@@ -3,30 +3,8 @@
 # library, installs the tarball into fixtures/third-party-host (its own config, entities and migrations; no
 # relative imports), builds the host and runs its tests on SQLite and on a throwaway PostgreSQL database.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-admin=${TEST_PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
-db="contractdesk_test_host_$$"
-host="$root/fixtures/third-party-host"
-
-pg() { (cd "$host" && node -e "
-  const { Client } = require('pg');
-  const c = new Client({ connectionString: process.argv[1] });
-  c.connect().then(() => c.query(process.argv[2])).then(() => c.end(), (e) => { console.error(e.message); process.exit(1); });" "$admin" "$1"); }
-cleanup() { pg "drop database if exists $db with (force)" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-# ---- build and pack the library: the one place that knows where the library lives (-> $tarball) ----------
-cd "$root"
-npm run build --silent
-npm pack --silent -w contractdesk --pack-destination "$work" >/dev/null
-tarball=$(ls "$work"/contractdesk-*.tgz)
-# ----------------------------------------------------------------------------------------------------------
-
-cd "$host"
-npm ci --no-audit --no-fund
-npm install --no-save --no-audit --no-fund "$tarball"
-npm run build --silent
+source "$(dirname "$0")/packed-host.sh"
+prepare_packed_host fixtures/third-party-host host
 
 echo "== one copy of each MikroORM package and of knex"
 npm ls --all @mikro-orm/core @mikro-orm/knex knex
