@@ -22,6 +22,23 @@ export const PG_CONNECT_TIMEOUT_MS = 5_000;
 export const PG_ACQUIRE_TIMEOUT_MS = 10_000;
 
 /**
+ * How ContractDesk's migrations run on any ORM, its own or a host's (guest/migrations.ts): recorded in their own
+ * table, each in a transaction and all pending ones in one, foreign keys never switched off, nothing dropped.
+ * The snapshot stays off: the committed one describes the entities, and only `npm run migration:create` moves it
+ * (it turns this on). Left on, every up/down (app start, tests, CLI) rewrote it with the database's current schema:
+ * after a down the next migration:create generated a bogus migration.
+ */
+export const CONTRACTDESK_MIGRATION_RULES = {
+  tableName: CONTRACTDESK_MIGRATIONS_TABLE,
+  transactional: true,
+  allOrNothing: true,
+  disableForeignKeys: false,
+  dropTables: false,
+  safe: true,
+  snapshot: false,
+} as const;
+
+/**
  * env → MikroORM options. One path for the app, the CLI and the tests; `overrides` win.
  * Decisions that matter for correctness are made here once:
  * - `useBatchUpdates: false`: v6 batched updates check versions with a separate SELECT and then update
@@ -52,16 +69,7 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
       // The TypeScript sources exist only in this repository. Installed, MikroORM would still prefer `pathTs` under
       // a host's ts-node, jest or vitest, find no folder there and apply nothing: compiled migrations only.
       pathTs: __filename.endsWith('.ts') ? paths.pathTs : undefined,
-      tableName: CONTRACTDESK_MIGRATIONS_TABLE,
-      transactional: true,
-      allOrNothing: true,
-      disableForeignKeys: false,
-      dropTables: false,
-      safe: true,
-      // The committed snapshot describes the entities, and only `npm run migration:create` moves it (it turns
-      // this on). Left on, every up/down (app start, tests, CLI) rewrote it with the database's current schema:
-      // after a down the next migration:create generated a bogus migration.
-      snapshot: false,
+      ...CONTRACTDESK_MIGRATION_RULES,
       emit: 'ts',
     },
     schemaGenerator: { disableForeignKeys: false },

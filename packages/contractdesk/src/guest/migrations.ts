@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { Configuration, type MigrationObject, type MigrationsOptions, type MikroORM } from '@mikro-orm/core';
 import type { MigrationRow, UmzugMigration } from '@mikro-orm/migrations';
+import { CONTRACTDESK_MIGRATION_RULES } from '../config/orm-config';
 import { type Dialect, migrationNamesIn, migrationPaths } from '../config/paths';
 import { ContractDeskMigrator } from '../db/migrator';
-import { CONTRACTDESK_MIGRATIONS_TABLE } from '../entities';
 import { ConfigError } from '../errors/domain-error';
 import { assertContractDeskReady } from './readiness';
 import { dialectOf } from '../db/dialect';
@@ -33,14 +33,8 @@ export function contractDeskMigrationsOptions(dialect: Dialect): MigrationsOptio
     ...Configuration.DEFAULTS.migrations,
     path: dir,
     pathTs: undefined,
-    tableName: CONTRACTDESK_MIGRATIONS_TABLE,
+    ...CONTRACTDESK_MIGRATION_RULES,
     migrationsList,
-    transactional: true,
-    allOrNothing: true,
-    disableForeignKeys: false,
-    dropTables: false,
-    safe: true,
-    snapshot: false,
     silent: true,
   };
 }
