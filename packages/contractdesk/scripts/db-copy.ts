@@ -4,11 +4,11 @@ import { DomainError } from '../src/errors/domain-error';
 import { CopyError, DEFAULT_BATCH_SIZE, copyDatabase } from '../src/tools/db-copy';
 
 /**
- * npm run db:copy -- --from <sqlite file | postgres url> --to <sqlite file | postgres url> [--force] [--batch-size N]
+ * npm run db:copy -- --from <sqlite file | sqlite: url | postgres url> --to <sqlite file | sqlite: url | postgres url> [--force] [--batch-size N]
  * Exit codes: 0 copied and verified; 1 verification mismatch (target keeps its copy marker);
  * 2 refused (usage, source not migrated, target not empty, …); 3 unexpected failure.
  */
-const USAGE = 'usage: npm run db:copy -- --from <sqlite file | postgres url> --to <sqlite file | postgres url> [--force] [--batch-size N]';
+const USAGE = 'usage: npm run db:copy -- --from <sqlite file | sqlite: url | postgres url> --to <sqlite file | sqlite: url | postgres url> [--force] [--batch-size N]';
 
 async function main(): Promise<number> {
   let values: { from?: string; to?: string; force?: boolean; 'batch-size'?: string; help?: boolean };

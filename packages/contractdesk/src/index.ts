@@ -10,7 +10,7 @@ export * from './domain/push-endpoint';
 export { grantCovers, anyGrantCovers } from './domain/permissions';
 export * as validate from './domain/validation';
 export { createConfig, initOrm, migrationPaths, type ContractDeskOrm, type Dialect, type InitOrmOptions } from './config/orm-config';
-export { resolveBackend, describeBackend, redactUrl, type Backend, type Env } from './config/backend';
+export { resolveBackend, describeBackend, redactUrl, configuredSqlitePath, type Backend, type Env } from './config/backend';
 export {
   migrateContractDesk,
   contractDeskMigrationStatus,

@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Env } from 'contractdesk';
 import { workspaceRoot as projectRoot } from '../paths';
-import { ConfigError } from 'contractdesk';
+import { ConfigError, configuredSqlitePath } from 'contractdesk';
 
 /** Where a token's signature is checked. */
 export type AuthKeySource =
@@ -129,10 +129,13 @@ function jwksUrl(raw: string): URL {
   return url;
 }
 
-/** The data folder is the SQLite file's folder, or ./data when the database is in memory or on PostgreSQL. */
+/**
+ * The data folder is the folder of the SQLite file DB_PATH or a sqlite:/file: DATABASE_URL names, or ./data
+ * when the database is the default file, in memory or on PostgreSQL.
+ */
 export function devKeyFile(env: Env): string {
-  const dbPath = env.DATABASE_URL?.trim() ? '' : env.DB_PATH?.trim();
-  const dataDir = dbPath && dbPath !== ':memory:' ? dirname(isAbsolute(dbPath) ? dbPath : resolve(dbPath)) : join(projectRoot, 'data');
+  const dbPath = configuredSqlitePath(env);
+  const dataDir = dbPath && dbPath !== ':memory:' ? dirname(dbPath) : join(projectRoot, 'data');
   return join(dataDir, DEV_KEY_FILE);
 }
 

@@ -11,11 +11,15 @@ export interface Main {
   waitFor(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
-/** src/app/main.ts (what `npm start` runs compiled) as its own process, with only the given environment. */
-export function runMain(env: Record<string, string>): Main {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(projectRoot, 'apps/server/src/main.ts')], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', ...env },
+/**
+ * src/app/main.ts (what `npm start` runs compiled) as its own process, with only the given environment. `cwd`
+ * (default: the workspace root) is where relative database paths start; ts-node and its tsconfig are named by
+ * absolute path so they are found from anywhere.
+ */
+export function runMain(env: Record<string, string>, cwd = projectRoot): Main {
+  const child = spawn(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), join(projectRoot, 'apps/server/src/main.ts')], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', TS_NODE_PROJECT: join(projectRoot, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

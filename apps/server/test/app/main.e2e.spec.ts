@@ -15,8 +15,8 @@ interface MainProcess extends Main {
 }
 
 /** src/app/main.ts (the file `npm start` runs compiled) in a child process, exactly as an operator would. */
-function runListening(env: Record<string, string>): MainProcess {
-  const main = runMain(env);
+function runListening(env: Record<string, string>, cwd?: string): MainProcess {
+  const main = runMain(env, cwd);
   return { ...main, listening: listening(main) };
 }
 
@@ -70,6 +70,24 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
     const db = openSqlite(file, { readonly: true });
     try {
       expect(db.prepare('select username, auth_subject from contractdesk_users').all()).to.deep.equal([{ username: 'operator', auth_subject: 'operator' }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('DATABASE_URL=sqlite:./data/x.db (relative to the working directory) migrates and serves from that file, dev key beside it', async () => {
+    running = runListening({ DATABASE_URL: 'sqlite:./data/x.db' }, dir);
+    const url = await running.listening;
+    const file = join(dir, 'data', 'x.db');
+    expect(running.output()).to.contain(`database: SQLite (file ${file};`);
+    expect((await request(url, 'GET', '/health')).status).to.equal(200);
+    expect((await request(url, 'GET', '/ready')).status).to.equal(200);
+    expect(statSync(join(dir, 'data', DEV_KEY_FILE)).mode & 0o777).to.equal(0o600);
+    running.child.kill('SIGTERM');
+    await running.exited;
+    const db = openSqlite(file, { readonly: true });
+    try {
+      expect(db.prepare("select count(*) as n from sqlite_master where name = 'contractdesk_users'").get()).to.deep.equal({ n: 1 });
     } finally {
       db.close();
     }

@@ -44,6 +44,18 @@ describe('auth settings', () => {
     expect(first.keys.secret.length).to.equal(32);
   });
 
+  it('development: a sqlite:/file: DATABASE_URL puts the key next to its file too, as DB_PATH does', () => {
+    for (const [url, sub] of [
+      [`sqlite://${dir}/url/db.sqlite3`, 'url'],
+      [`file:${dir}/file%20url/db.sqlite3`, 'file url'],
+    ]) {
+      const settings = readAuthSettings({ DATABASE_URL: url });
+      if (settings.keys.kind !== 'development') throw new Error('expected development keys');
+      expect(settings.keys.keyFile).to.equal(join(dir, sub, DEV_KEY_FILE));
+      expect(statSync(settings.keys.keyFile).mode & 0o777).to.equal(0o600);
+    }
+  });
+
   it('refuses a development key readable by others, or a damaged one', () => {
     const file = join(dir, DEV_KEY_FILE);
     writeFileSync(file, 'ab'.repeat(32));

@@ -16,7 +16,7 @@ export const DEFAULT_BATCH_SIZE = 2000;
 export class CopyError extends OperationError {}
 
 export interface CopyOptions {
-  /** A SQLite file path or a postgres(ql):// URL. */
+  /** A SQLite file path, a sqlite:/file: URL or a postgres(ql):// URL: what DB_PATH or DATABASE_URL accept. */
   from: string;
   to: string;
   /** Empty a non-empty target first (never needed to restart a copy this tool left unfinished). */
@@ -48,9 +48,10 @@ export interface CopyReport {
 /** The environment that points createConfig/resolveBackend at one end of the copy. */
 export function envFor(location: string, base: Env = {}): Env {
   const env: Env = { ...base, DATABASE_URL: undefined, DB_PATH: undefined };
-  // Anything that looks like a URL goes through DATABASE_URL, so resolveBackend accepts or refuses its scheme
-  // exactly as the app does (mysql://… was once taken for a SQLite file name).
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location.trim())) env.DATABASE_URL = location.trim();
+  // Anything with a URL scheme goes through DATABASE_URL, so resolveBackend accepts (sqlite:./x.db, file:…,
+  // postgres://…) or refuses it exactly as the app does (mysql://… was once taken for a SQLite file name). One
+  // letter before the colon is a Windows drive (C:\data\x.db), and ':memory:' has no scheme: both are paths.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(location.trim())) env.DATABASE_URL = location.trim();
   else env.DB_PATH = location.trim();
   return env;
 }

@@ -16,7 +16,12 @@ export interface DbCreateResult {
 export async function createDatabase(env: Env): Promise<DbCreateResult> {
   const backend = resolveBackend(env);
   if (backend.kind !== 'postgresql') {
-    throw new ConfigError('CONFIG.INVALID_VALUE', 'db:create is for PostgreSQL (DATABASE_URL); a SQLite file is created on first open');
+    // DATABASE_URL may be set and still mean SQLite (sqlite:…, file:…): say which database this is.
+    const where = backend.path === ':memory:' ? 'in memory' : backend.path;
+    throw new ConfigError(
+      'CONFIG.INVALID_VALUE',
+      `db:create is for PostgreSQL (DATABASE_URL=postgres://…); this configuration selects SQLite (${where}), whose file is created when the app or db:migrate first opens it`,
+    );
   }
   const database = decodeURIComponent(new URL(backend.url).pathname.slice(1));
   if (!database) throw new ConfigError('CONFIG.INVALID_VALUE', `DATABASE_URL names no database: ${redactUrl(backend.url)}`);

@@ -36,7 +36,7 @@ describe('createConfig / resolveBackend', () => {
   }
 
   it('refuses unsupported URL schemes instead of silently falling back to SQLite', () => {
-    for (const url of ['mysql://root@localhost/db', 'sqlite:///tmp/x.db', 'mongodb://x', 'http://db']) {
+    for (const url of ['mysql://root@localhost/db', 'sqlite3:///tmp/x.db', 'mongodb://x', 'http://db', './data/x.db']) {
       expect(() => createConfig({ DATABASE_URL: url }), url)
         .to.throw(ConfigError)
         .with.property('code', 'CONFIG.UNSUPPORTED_DATABASE_URL');
