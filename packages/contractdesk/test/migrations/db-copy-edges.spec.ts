@@ -32,14 +32,14 @@ describe('db:copy: locations the app would refuse, and new target folders', func
 
   for (const [from, to] of [
     ['SOURCE', 'mysql://app@db/contractdesk'],
-    ['sqlite:///tmp/contractdesk.sqlite3', 'TARGET'],
+    ['sqlite3:///tmp/contractdesk.sqlite3', 'TARGET'],
   ]) {
     it(`refuses ${from.includes('://') ? from : to} with the app's CONFIG code, in one line, creating nothing`, async () => {
       const args = ['--from', from === 'SOURCE' ? join(dir, 'source.sqlite3') : from, '--to', to === 'TARGET' ? join(dir, 'target.sqlite3') : to];
       const result = await runCopy(args);
       expect(result.code, result.stderr).to.equal(2);
       expect(result.stderr.trim().split('\n'), result.stderr).to.have.length(1);
-      expect(result.stderr).to.match(/^db:copy refused \[CONFIG\.UNSUPPORTED_DATABASE_URL\]: .*scheme "(mysql|sqlite):" is not supported/);
+      expect(result.stderr).to.match(/^db:copy refused \[CONFIG\.UNSUPPORTED_DATABASE_URL\]: .*scheme "(mysql|sqlite3):" is not supported/);
       expect(existsSync(join(projectRoot, 'mysql:')), 'no file named after the URL').to.equal(false);
       expect(existsSync(join(dir, 'target.sqlite3'))).to.equal(false);
     });
@@ -57,8 +57,10 @@ describe('db:copy: locations the app would refuse, and new target folders', func
     } finally {
       await raw.close();
     }
-    const target = join(dir, 'not', 'yet', 'there', 'target.sqlite3');
-    const report = await copyDatabase({ from: source, to: target, log: () => undefined, progress: { isTTY: false, write: () => true } as never });
+    const target = join(dir, 'not', 'yet', 'there', 'target sqlite3');
+    // As a URL (what DATABASE_URL takes), percent-escapes and all: db:copy reads locations as the app does.
+    const targetUrl = `sqlite://${target.replace(' ', '%20')}`;
+    const report = await copyDatabase({ from: source, to: targetUrl, log: () => undefined, progress: { isTTY: false, write: () => true } as never });
     expect(report.ok).to.equal(true);
     expect(await summariseDatabase(target)).to.deep.equal(await summariseDatabase(source));
   });
