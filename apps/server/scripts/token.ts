@@ -3,8 +3,8 @@
  * app would use with the same environment: the development key under the data folder (created if missing),
  * or AUTH_JWT_SECRET. With AUTH_JWKS_URL the keys belong to the identity provider and this refuses.
  */
-import { SignJWT } from 'jose';
 import { readAuthSettings } from '../src/auth/auth-settings';
+import { hasLocalKeys, mintToken } from './mint-token';
 import { DomainError } from '../../../packages/contractdesk/src/errors/domain-error';
 
 async function main(): Promise<void> {
@@ -16,11 +16,8 @@ async function main(): Promise<void> {
     throw new Error('usage: npm run token -- <subject> [--ttl <seconds, at most 30 days>]');
   }
   const auth = readAuthSettings(process.env);
-  if (auth.keys.kind === 'jwks') throw new Error('AUTH_JWKS_URL is set: tokens come from your identity provider, not from here');
-  let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(subject).setIssuedAt().setExpirationTime(`${ttl}s`);
-  if (auth.issuer) jwt = jwt.setIssuer(auth.issuer);
-  if (auth.audience) jwt = jwt.setAudience(auth.audience);
-  process.stdout.write(`${await jwt.sign(auth.keys.secret)}\n`);
+  if (!hasLocalKeys(auth)) throw new Error('AUTH_JWKS_URL is set: tokens come from your identity provider, not from here');
+  process.stdout.write(`${await mintToken(auth, subject, ttl)}\n`);
 }
 
 main().catch((error: unknown) => {
