@@ -12,8 +12,11 @@ export type ContractCurrency = (typeof CONTRACT_CURRENCIES)[number];
 
 @Entity({ tableName: 'contractdesk_contracts' })
 @Check({ name: 'contracts_amount_non_negative', expression: 'amount >= 0' })
-@Index({ name: 'contractdesk_contracts_client_created_idx', properties: ['client', 'createdAt'] })
-@Index({ name: 'contractdesk_contracts_freelancer_created_idx', properties: ['freelancer', 'createdAt'] })
+// A party's list is `where <party> = ? order by created_at desc, id desc limit ?`: with `id` in the index, one
+// backward range read returns the rows in that order and stops at the limit. Without it the ties on created_at
+// made both databases sort every contract of the party (test/db/query-plans.spec.ts).
+@Index({ name: 'contractdesk_contracts_client_created_id_idx', properties: ['client', 'createdAt', 'id'] })
+@Index({ name: 'contractdesk_contracts_freelancer_created_id_idx', properties: ['freelancer', 'createdAt', 'id'] })
 @Index({ name: 'contractdesk_contracts_status_idx', properties: ['status'] })
 class ContractDeskContract {
   @PrimaryKey({ type: 'uuid' })

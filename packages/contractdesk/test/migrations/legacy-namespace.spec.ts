@@ -5,7 +5,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { createConfig } from '../../src/config/orm-config';
 import type { RawDb } from '../../src/tools/raw-db';
 import { describeEachDialect } from '../helpers/orm';
-import { appliedMigrations, foreignKeyProblems, rawFor, seededState } from './db-state';
+import { appliedMigrations, foreignKeyProblems, rawFor, realMigrations, seededState } from './db-state';
 import { SMALL_SEED, seed } from './seed';
 
 /** The migrations as released before the namespace, with the old table names (test/migrations/legacy/). */
@@ -55,7 +55,10 @@ for (const withHostRow of [true, false]) {
         expect(before.map((t) => t.rows)).to.deep.equal([40, 6, 30, 40, 300, 40]);
 
         const applied = await db.orm.migrator.up();
-        expect(applied.map((m) => m.name), 'the adopted migrations are not run again').to.deep.equal(['Migration20261206204545_Namespace']);
+        // The namespace migration and whatever was released after it; none of the adopted ones.
+        const released = realMigrations(db.dialect).map((m) => m.name);
+        const newer = released.slice(released.indexOf('Migration20261206204545_Namespace'));
+        expect(applied.map((m) => m.name), 'the adopted migrations are not run again').to.deep.equal(newer);
 
         for (const table of ['users', 'contracts', 'roles', 'role_permissions', 'role_assignments', 'push_subscriptions', 'admin_bootstrap']) {
           expect(await raw.tableExists(table), `${table} renamed`).to.equal(false);
@@ -63,7 +66,7 @@ for (const withHostRow of [true, false]) {
         }
         expect(await seededState(raw), 'rows and checksums').to.deep.equal(before);
         expect(await foreignKeyProblems(raw)).to.deep.equal([]);
-        expect(await appliedMigrations(raw)).to.deep.equal([...legacyMigrations(db.dialect).map((m) => m.name), 'Migration20261206204545_Namespace']);
+        expect(await appliedMigrations(raw)).to.deep.equal([...legacyMigrations(db.dialect).map((m) => m.name), ...newer]);
         if (withHostRow) {
           const rows = await raw.query<{ name: string }>('select name from mikro_orm_migrations');
           expect(rows.map((r) => r.name)).to.deep.equal([HOST_MIGRATION]);
