@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { type LogLevel, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { MikroORM } from '@mikro-orm/core';
+import { MikroORM, type Options } from '@mikro-orm/core';
 import type { Env } from 'contractdesk';
+import type { DestinationStream } from 'pino';
 import { BadRequestException, type DynamicModule, Module } from '@nestjs/common';
 import helmet from '@fastify/helmet';
 import helmetHeaders from 'helmet';
@@ -18,10 +19,18 @@ import { fromFastify } from './http/http-types';
 import { parseJsonBodies } from './http/json-body';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import { type AppSettings, readSettings } from './settings';
+import { type AppLogger, createAppLogger } from './logging/logger';
+import { PinoNestLogger } from './logging/nest-logger';
+import { ormLogOptions } from './logging/orm-log';
+import { startTracing } from './tracing/tracing';
 
 export interface CreateAppOptions {
-  /** Nest logger: `false` for silence (tests), a list of levels, or a LoggerService. Default: Nest's console logger. */
+  /** Nest logger: `false` for silence (tests), a list of levels, or a LoggerService. Default: Nest's lines through `log`. */
   logger?: LoggerService | LogLevel[] | false;
+  /** The app's logger. Default: one from LOG_FORMAT/LOG_LEVEL writing to `logDestination`; silent with `logger: false` and no destination. */
+  log?: AppLogger;
+  /** Where the default logger writes (stdout by default); tests pass a stream to read the lines. */
+  logDestination?: DestinationStream;
 }
 
 export interface ContractDeskApp {
@@ -36,8 +45,11 @@ export interface ContractDeskApp {
  */
 export async function createApp(env: Env, options: CreateAppOptions = {}): Promise<ContractDeskApp> {
   const settings = readSettings(env);
+  const silent = options.logger === false && !options.logDestination;
+  const log = options.log ?? createAppLogger(silent ? { ...settings.log, level: 'silent' } : settings.log, options.logDestination);
+  const tracing = startTracing(settings.tracing, env);
   const httpLogger = new Logger('HttpErrorFilter');
-  const identify = requestIdentifier();
+  const identify = requestIdentifier(log);
   const securityHeaders = helmetHeaders();
   const adapter = new FastifyAdapter({
     // A URL find-my-way cannot decode ('%E0%A4%A'): Fastify would answer with the URL in its text, and
@@ -59,14 +71,18 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     keepAliveTimeout: 5_000,
     requestTimeout: 300_000,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(HostModule.register(settings), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(HostModule.register(settings, ormLogOptions(log, env, tracing)), adapter, {
     // Our own JSON parser below, so its errors get our codes instead of framework text.
     bodyParser: false,
     abortOnError: false,
-    logger: options.logger ?? undefined,
+    logger: options.logger ?? new PinoNestLogger(log),
   });
   const fastify = app.getHttpAdapter().getInstance();
   requestIds(fastify, identify);
+  if (tracing) {
+    tracing.instrument(fastify);
+    fastify.addHook('onClose', () => tracing.shutdown());
+  }
   // Security headers for every answer (errors included); the API serves JSON only, so the strict defaults fit.
   await app.register(helmet);
   // No CORS headers unless origins are configured: browsers then refuse cross-origin reads of our answers.
@@ -100,8 +116,8 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
  */
 @Module({})
 class HostModule {
-  static register(settings: AppSettings): DynamicModule {
-    return { module: HostModule, imports: [AppModule.register(settings), EdgeModule.register(settings)] };
+  static register(settings: AppSettings, orm: Partial<Options>): DynamicModule {
+    return { module: HostModule, imports: [AppModule.register(settings, orm), EdgeModule.register(settings)] };
   }
 }
 
