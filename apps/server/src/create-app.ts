@@ -20,6 +20,7 @@ import { parseJsonBodies } from './http/json-body';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import { type AppSettings, readSettings } from './settings';
 import { type AppLogger, createAppLogger } from './logging/logger';
+import type { LogLevelName } from './logging/log-settings';
 import { PinoNestLogger } from './logging/nest-logger';
 import { ormLogOptions } from './logging/orm-log';
 import { startTracing } from './tracing/tracing';
@@ -45,8 +46,7 @@ export interface ContractDeskApp {
  */
 export async function createApp(env: Env, options: CreateAppOptions = {}): Promise<ContractDeskApp> {
   const settings = readSettings(env);
-  const silent = options.logger === false && !options.logDestination;
-  const log = options.log ?? createAppLogger(silent ? { ...settings.log, level: 'silent' } : settings.log, options.logDestination);
+  const log = options.log ?? createAppLogger({ ...settings.log, level: appLogLevel(options, settings.log.level) }, options.logDestination);
   const tracing = startTracing(settings.tracing, env);
   const httpLogger = new Logger('HttpErrorFilter');
   const identify = requestIdentifier(log);
@@ -75,7 +75,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     // Our own JSON parser below, so its errors get our codes instead of framework text.
     bodyParser: false,
     abortOnError: false,
-    logger: options.logger ?? new PinoNestLogger(log),
+    logger: options.logger === undefined || Array.isArray(options.logger) ? new PinoNestLogger(log) : options.logger,
   });
   const fastify = app.getHttpAdapter().getInstance();
   requestIds(fastify, identify);
@@ -109,6 +109,27 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
   }
   return { app, settings, orm };
 }
+
+/**
+ * What `logger` asked of Nest applies to the app's own lines too: `false` silences them (tests), a list of Nest levels
+ * (`['error']`, the benchmarks) sets the threshold; with a destination to read, or none of these, LOG_LEVEL decides.
+ */
+function appLogLevel(options: CreateAppOptions, configured: LogLevelName): LogLevelName {
+  if (options.logDestination || options.logger === undefined || (options.logger !== false && !Array.isArray(options.logger))) return configured;
+  if (options.logger === false) return 'silent';
+  const levels = new Set<string>(options.logger);
+  return NEST_TO_PINO.find(([nest]) => levels.has(nest))?.[1] ?? 'silent';
+}
+
+/** Nest's levels, most verbose first, and pino's names for them. */
+const NEST_TO_PINO: ReadonlyArray<readonly [LogLevel, LogLevelName]> = [
+  ['verbose', 'trace'],
+  ['debug', 'debug'],
+  ['log', 'info'],
+  ['warn', 'warn'],
+  ['error', 'error'],
+  ['fatal', 'fatal'],
+];
 
 /**
  * The application module plus the edge (token verification, rate limits), composed here so the edge

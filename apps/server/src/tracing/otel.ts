@@ -8,6 +8,8 @@ import type { OrmLogEntry } from 'contractdesk';
 import type { DatabaseTraits, Tracing, TracingSettings } from './tracing';
 import { sqlSummary } from './sql-span-name';
 
+const EXPORT_TIMEOUT_MS = 5_000;
+
 /**
  * Manual spans through OpenTelemetry's public API, without patching any module. Nothing is registered globally
  * (tracer provider, context manager, propagator are this instance's own), so a second app in the same process
@@ -16,7 +18,10 @@ import { sqlSummary } from './sql-span-name';
 export function startOtel(settings: TracingSettings, database: DatabaseTraits): Tracing {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.endpoint}/v1/traces` }))],
+    // Bounded: an unreachable collector must not hold a SIGTERM shutdown for the SDK's default 30 s.
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.endpoint}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS }), { exportTimeoutMillis: EXPORT_TIMEOUT_MS }),
+    ],
   });
   const tracer = provider.getTracer('contractdesk');
   const contexts = new AsyncLocalStorageContextManager().enable();
