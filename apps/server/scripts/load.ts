@@ -251,7 +251,8 @@ async function main(): Promise<void> {
   } else {
     let tempDir: string | undefined;
     // A throwaway secret for this run, and rate limits out of the way: load measures the service, not the limiter.
-    const env: NodeJS.ProcessEnv = { THROTTLE_WRITES: '0', THROTTLE_REGISTRATIONS: '0', ...process.env };
+    // LOG_LEVEL=warn: a line per request would drown the report (and cost what load measures).
+    const env: NodeJS.ProcessEnv = { THROTTLE_WRITES: '0', THROTTLE_REGISTRATIONS: '0', LOG_LEVEL: 'warn', ...process.env };
     if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) env.AUTH_JWT_SECRET = randomBytes(32).toString('hex');
     useSigningKey(env);
     if (!env.DATABASE_URL) {

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { ContractDeskModule } from 'contractdesk/nest';
 import { AccessService } from 'contractdesk';
+import type { Options } from '@mikro-orm/core';
 import { AccessPolicy } from './access-policy';
 import { GracefulShutdown } from './graceful-shutdown';
 import { ContractsController } from './controllers/contracts.controller';
@@ -20,10 +21,10 @@ import { APP_SETTINGS } from './tokens';
  */
 @Module({})
 export class AppModule {
-  static register(settings: AppSettings): DynamicModule {
+  static register(settings: AppSettings, orm: Partial<Options> = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ContractDeskModule.forRoot({ env: settings.env, pushPolicy: settings.pushPolicy })],
+      imports: [ContractDeskModule.forRoot({ env: settings.env, pushPolicy: settings.pushPolicy, orm })],
       controllers: [HealthController, UsersController, UserAccessController, ContractsController, RolesController, PushSubscriptionsController],
       providers: [
         { provide: APP_SETTINGS, useValue: settings },

@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { type LogLevel, Logger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { MikroORM } from '@mikro-orm/core';
+import { MikroORM, type Options } from '@mikro-orm/core';
 import type { Env } from 'contractdesk';
+import type { DestinationStream } from 'pino';
 import { BadRequestException, type DynamicModule, Module } from '@nestjs/common';
 import helmet from '@fastify/helmet';
 import helmetHeaders from 'helmet';
@@ -18,10 +19,19 @@ import { fromFastify } from './http/http-types';
 import { parseJsonBodies } from './http/json-body';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import { type AppSettings, readSettings } from './settings';
+import { type AppLogger, createAppLogger } from './logging/logger';
+import type { LogLevelName } from './logging/log-settings';
+import { PinoNestLogger } from './logging/nest-logger';
+import { ormLogOptions } from './logging/orm-log';
+import { startTracing } from './tracing/tracing';
 
 export interface CreateAppOptions {
-  /** Nest logger: `false` for silence (tests), a list of levels, or a LoggerService. Default: Nest's console logger. */
+  /** Nest logger: `false` for silence (tests), a list of levels, or a LoggerService. Default: Nest's lines through `log`. */
   logger?: LoggerService | LogLevel[] | false;
+  /** The app's logger. Default: one from LOG_FORMAT/LOG_LEVEL writing to `logDestination`; silent with `logger: false` and no destination. */
+  log?: AppLogger;
+  /** Where the default logger writes (stdout by default); tests pass a stream to read the lines. */
+  logDestination?: DestinationStream;
 }
 
 export interface ContractDeskApp {
@@ -36,8 +46,10 @@ export interface ContractDeskApp {
  */
 export async function createApp(env: Env, options: CreateAppOptions = {}): Promise<ContractDeskApp> {
   const settings = readSettings(env);
+  const log = options.log ?? createAppLogger({ ...settings.log, level: appLogLevel(options, settings.log.level) }, options.logDestination);
+  const tracing = startTracing(settings.tracing, env);
   const httpLogger = new Logger('HttpErrorFilter');
-  const identify = requestIdentifier();
+  const identify = requestIdentifier(log);
   const securityHeaders = helmetHeaders();
   const adapter = new FastifyAdapter({
     // A URL find-my-way cannot decode ('%E0%A4%A'): Fastify would answer with the URL in its text, and
@@ -59,14 +71,18 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     keepAliveTimeout: 5_000,
     requestTimeout: 300_000,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(HostModule.register(settings), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(HostModule.register(settings, ormLogOptions(log, env, tracing)), adapter, {
     // Our own JSON parser below, so its errors get our codes instead of framework text.
     bodyParser: false,
     abortOnError: false,
-    logger: options.logger ?? undefined,
+    logger: options.logger === undefined || Array.isArray(options.logger) ? new PinoNestLogger(log) : options.logger,
   });
   const fastify = app.getHttpAdapter().getInstance();
   requestIds(fastify, identify);
+  if (tracing) {
+    tracing.instrument(fastify);
+    fastify.addHook('onClose', () => tracing.shutdown());
+  }
   // Security headers for every answer (errors included); the API serves JSON only, so the strict defaults fit.
   await app.register(helmet);
   // No CORS headers unless origins are configured: browsers then refuse cross-origin reads of our answers.
@@ -95,13 +111,34 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
 }
 
 /**
+ * What `logger` asked of Nest applies to the app's own lines too: `false` silences them (tests), a list of Nest levels
+ * (`['error']`, the benchmarks) sets the threshold; with a destination to read, or none of these, LOG_LEVEL decides.
+ */
+function appLogLevel(options: CreateAppOptions, configured: LogLevelName): LogLevelName {
+  if (options.logDestination || options.logger === undefined || (options.logger !== false && !Array.isArray(options.logger))) return configured;
+  if (options.logger === false) return 'silent';
+  const levels = new Set<string>(options.logger);
+  return NEST_TO_PINO.find(([nest]) => levels.has(nest))?.[1] ?? 'silent';
+}
+
+/** Nest's levels, most verbose first, and pino's names for them. */
+const NEST_TO_PINO: ReadonlyArray<readonly [LogLevel, LogLevelName]> = [
+  ['verbose', 'trace'],
+  ['debug', 'debug'],
+  ['log', 'info'],
+  ['warn', 'warn'],
+  ['error', 'error'],
+  ['fatal', 'fatal'],
+];
+
+/**
  * The application module plus the edge (token verification, rate limits), composed here so the edge
  * wiring stays out of the application module's file.
  */
 @Module({})
 class HostModule {
-  static register(settings: AppSettings): DynamicModule {
-    return { module: HostModule, imports: [AppModule.register(settings), EdgeModule.register(settings)] };
+  static register(settings: AppSettings, orm: Partial<Options>): DynamicModule {
+    return { module: HostModule, imports: [AppModule.register(settings, orm), EdgeModule.register(settings)] };
   }
 }
 

@@ -1,23 +1,16 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { MikroORM } from '@mikro-orm/core';
 import { type Backend, describeBackend, resolveBackend } from 'contractdesk';
 import { hasCopyMarker } from 'contractdesk/internal';
 import { DatabaseStartupError, databaseStartupError, describeTarget } from 'contractdesk/internal';
 import { DomainError, type ErrorKind, OperationError } from 'contractdesk';
 import { createApp, migrateOnStart } from './create-app';
-
-/**
- * Nest logs every error thrown while it builds the module (the ORM connecting, for one) with its stack under
- * "ExceptionHandler", then rethrows it to us. We report start-up failures ourselves, once, in one line.
- */
-class StartupLogger extends ConsoleLogger {
-  override error(message: unknown, ...rest: unknown[]): void {
-    if (rest[rest.length - 1] === 'ExceptionHandler') return;
-    super.error(message, ...rest);
-  }
-}
+import { type LogSettings, readLogSettings } from './logging/log-settings';
+import { type AppLogger, createAppLogger } from './logging/logger';
+import { PinoNestLogger } from './logging/nest-logger';
+import { redactText } from './logging/redact';
 
 class StartupError extends OperationError {
   constructor(code: string, message: string, kind: ErrorKind = 'config', options?: { cause?: unknown }) {
@@ -30,10 +23,12 @@ class StartupError extends OperationError {
  * listens on HOST:PORT (default every interface, port 3000), and on SIGTERM/SIGINT stops accepting
  * connections, lets in-flight requests finish, closes the ORM and says so.
  */
-async function bootstrap(backend: Backend): Promise<void> {
+async function bootstrap(backend: Backend, log: AppLogger): Promise<void> {
+  // Every Nest Logger, these start-up lines included, writes through the app's logger: one format throughout.
+  Logger.overrideLogger(new PinoNestLogger(log));
   const logger = new Logger('ContractDesk');
   logger.log(describeBackend(backend));
-  const { app, settings, orm } = await createApp(process.env, { logger: new StartupLogger() });
+  const { app, settings, orm } = await createApp(process.env, { log });
   await refuseHalfCopied(orm, backend);
   const keys = settings.auth.keys;
   if (keys.kind === 'development') {
@@ -129,7 +124,7 @@ function stopOnSignals(app: { close(signal?: string): Promise<void> }, logger: L
           process.exit(0);
         },
         (error: unknown) => {
-          process.stderr.write(`[contractdesk] shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+          logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
           process.exit(1);
         },
       );
@@ -145,13 +140,21 @@ function failureLine(error: unknown, backend: Backend | undefined): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
+/** Start-up failures stay on stderr; under LOG_FORMAT=json as a JSON line like every other. */
+function reportFailure(line: string, logSettings: LogSettings | undefined): void {
+  if (logSettings?.format === 'json') createAppLogger({ ...logSettings, level: 'fatal' }, 2).fatal(`failed to start: ${line}`);
+  else process.stderr.write(`[contractdesk] failed to start: ${redactText(line)}\n`);
+}
+
 let backend: Backend | undefined;
+let logSettings: LogSettings | undefined;
 Promise.resolve()
   .then(() => {
+    logSettings = readLogSettings(process.env);
     backend = resolveBackend(process.env);
-    return bootstrap(backend);
+    return bootstrap(backend, createAppLogger(logSettings));
   })
   .catch((error: unknown) => {
-    process.stderr.write(`[contractdesk] failed to start: ${failureLine(error, backend)}\n`);
+    reportFailure(failureLine(error, backend), logSettings);
     process.exit(1);
   });

@@ -3,6 +3,8 @@ import { type PushEndpointPolicy, pushPolicyFromEnv } from 'contractdesk';
 import { validate } from 'contractdesk';
 import { ConfigError, DomainError } from 'contractdesk';
 import { type AuthSettings, readAuthSettings } from './auth/auth-settings';
+import { type LogSettings, readLogSettings } from './logging/log-settings';
+import { readTracingSettings } from './tracing/tracing';
 
 /** What the HTTP host reads from the environment on top of the database settings (see docs/app.md). */
 export interface AppSettings {
@@ -24,6 +26,10 @@ export interface AppSettings {
   throttle: { windowSeconds: number; writes: number; registrations: number };
   /** Origins allowed to call from a browser; empty = no CORS headers at all (browsers refuse cross-origin reads). */
   corsOrigins: string[];
+  /** LOG_FORMAT, LOG_LEVEL (logging/log-settings.ts). */
+  log: LogSettings;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME; undefined = tracing off (tracing/tracing.ts). */
+  tracing: ReturnType<typeof readTracingSettings>;
 }
 
 export function readSettings(env: Env): AppSettings {
@@ -41,6 +47,8 @@ export function readSettings(env: Env): AppSettings {
       registrations: count('THROTTLE_REGISTRATIONS', env.THROTTLE_REGISTRATIONS, 10, 0),
     },
     corsOrigins: origins(env.CORS_ORIGINS),
+    log: readLogSettings(env),
+    tracing: readTracingSettings(env),
   };
 }
 

@@ -10,6 +10,7 @@ export * from './domain/push-endpoint';
 export { grantCovers, anyGrantCovers } from './domain/permissions';
 export * as validate from './domain/validation';
 export { createConfig, initOrm, migrationPaths, type ContractDeskOrm, type Dialect, type InitOrmOptions } from './config/orm-config';
+export { ormLogTo, debugNamespaces, DB_DEBUG_NAMESPACES, type OrmLogEntry, type OrmQueryEntry, type OrmLogSink } from './config/log-sink';
 export { resolveBackend, describeBackend, redactUrl, configuredSqlitePath, type Backend, type Env } from './config/backend';
 export {
   migrateContractDesk,

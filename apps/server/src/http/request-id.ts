@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type HttpRequest, pathOf } from './http-types';
+import type { AppLogger } from '../logging/logger';
+import { identityOf } from './caller';
+import type { HttpRequest } from './http-types';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -20,22 +21,33 @@ declare module 'fastify' {
 
 /**
  * Gives every request an id (the caller's X-Request-Id if well-formed, else a new UUID), returns it in the
- * response header, and logs one line per request when it ends: id, method, path, status, milliseconds.
- * The error filter logs causes with the same id, so a client's report can be matched to the server log.
- * The query string is left out of the log: it may carry personal data.
+ * response header, and logs one line per request when it ends: id, method, route pattern, status,
+ * milliseconds and the caller's user id. The error filter logs causes with the same id, so a client's report
+ * can be matched to the server log. The route pattern (`/contracts/:id`), never the URL: a path or query
+ * string can carry personal data or a token.
  */
-export function requestIdentifier(): (request: FastifyRequest, reply: FastifyReply) => void {
-  const logger = new Logger('HTTP');
+export function requestIdentifier(log: AppLogger): (request: FastifyRequest, reply: FastifyReply) => void {
   return (request, reply) => {
     const sent = request.headers[REQUEST_ID_HEADER];
     const id = typeof sent === 'string' && ACCEPTED_ID.test(sent) ? sent : randomUUID();
     request.requestId = id;
     reply.header('X-Request-Id', id);
+    if (!log.isLevelEnabled('info')) return;
     const started = process.hrtime.bigint();
     // The socket's own 'finish', not an onResponse hook: answers sent outside the hooks are logged too.
     reply.raw.once('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.log(`${id} ${request.method} ${pathOf(request.url)} ${reply.raw.statusCode} ${ms.toFixed(1)}ms`);
+      const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
+      log.info(
+        {
+          requestId: id,
+          method: request.method,
+          route: request.routeOptions.url ?? null,
+          status: reply.raw.statusCode,
+          durationMs,
+          userId: identityOf(request as unknown as HttpRequest)?.userId ?? null,
+        },
+        'request',
+      );
     });
   };
 }

@@ -2,27 +2,12 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConsoleLogger } from '@nestjs/common';
 import { User } from '../../../../packages/contractdesk/src/entities/user.entity';
 import { UserService } from '../../../../packages/contractdesk/src/services/user.service';
 import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
 import { newSigningKey, startJwksServer, TEST_AUDIENCE, TEST_ISSUER } from './auth';
 import { SignJWT } from 'jose';
 import { type RunningApp, startApp, useApp } from './http';
-
-/** Collects Nest log lines so tests can check what reaches the server log. */
-class CapturingLogger extends ConsoleLogger {
-  readonly lines: string[] = [];
-  override log(message: unknown): void {
-    this.lines.push(String(message));
-  }
-  override error(message: unknown, ...rest: unknown[]): void {
-    this.lines.push([message, ...rest].map(String).join(' '));
-  }
-  override warn(message: unknown): void {
-    this.lines.push(String(message));
-  }
-}
 
 const userBody = () => {
   const name = `u${randomUUID().replace(/-/g, '').slice(0, 16)}`;
@@ -105,10 +90,13 @@ describeEachDialect(
 
     describe('rate limits (THROTTLE_REGISTRATIONS=2, THROTTLE_WRITES=3 per 60 s)', () => {
       let app: RunningApp;
-      const logger = new CapturingLogger();
+      const logged: string[] = [];
       before(async function () {
         this.timeout(60_000);
-        app = await startApp({ ...db.env, THROTTLE_REGISTRATIONS: '2', THROTTLE_WRITES: '3', THROTTLE_WINDOW_SECONDS: '60' }, { logger });
+        app = await startApp(
+          { ...db.env, THROTTLE_REGISTRATIONS: '2', THROTTLE_WRITES: '3', THROTTLE_WINDOW_SECONDS: '60', LOG_FORMAT: 'json' },
+          { logDestination: { write: (line: string) => void logged.push(line) } },
+        );
       });
       after(async () => app?.close());
 
@@ -145,7 +133,8 @@ describeEachDialect(
         const traced = await app.request('GET', '/health', { headers: { 'x-request-id': 'trace-log-1' } });
         expect(traced.status).to.equal(200);
         await new Promise((r) => setTimeout(r, 20));
-        expect(logger.lines.some((l) => l.startsWith('trace-log-1 GET /health 200'))).to.equal(true);
+        const lines = logged.map((line) => JSON.parse(line) as Record<string, unknown>);
+        expect(lines.some((l) => l.requestId === 'trace-log-1' && l.method === 'GET' && l.route === '/health' && l.status === 200)).to.equal(true);
       });
     });
 

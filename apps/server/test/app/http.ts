@@ -46,7 +46,8 @@ export const TEST_THROTTLE_ENV = { THROTTLE_WRITES: '1000000', THROTTLE_REGISTRA
 export async function startApp(env: Env, options: CreateAppOptions & { auth?: AuthVariant } = { logger: false }): Promise<RunningApp> {
   const signer = await signerFor(options.auth ?? defaultVariant(env));
   const hasAuth = Object.keys(env).some((k) => k.startsWith('AUTH_'));
-  const created = await createApp({ ...TEST_THROTTLE_ENV, ...(hasAuth ? {} : signer.env), ...env }, { logger: options.logger ?? false });
+  const { auth: _auth, ...appOptions } = options;
+  const created = await createApp({ ...TEST_THROTTLE_ENV, ...(hasAuth ? {} : signer.env), ...env }, { ...appOptions, logger: options.logger ?? (options.logDestination ? undefined : false) });
   await created.app.listen(0, '127.0.0.1');
   const { port } = created.app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

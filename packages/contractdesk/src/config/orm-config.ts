@@ -11,6 +11,7 @@ import { CONTRACTDESK_MIGRATIONS_TABLE, contractDeskEntities } from '../entities
 import type { ContractDeskSqliteDriver } from '../db/sqlite-driver';
 import { type Backend, type Env, describeBackend, resolveBackend } from './backend';
 import { migrationPaths } from './paths';
+import { debugNamespaces } from './log-sink';
 
 export { migrationPaths };
 
@@ -63,7 +64,7 @@ export function createConfig(env: Env = process.env, overrides: Partial<Options>
     useBatchInserts: true,
     forceUtcTimezone: true,
     allowGlobalContext: false,
-    debug: env.DB_DEBUG === 'true',
+    debug: debugNamespaces(env.DB_DEBUG),
     migrations: {
       ...paths,
       // The TypeScript sources exist only in this repository. Installed, MikroORM would still prefer `pathTs` under
