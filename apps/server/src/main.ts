@@ -33,7 +33,7 @@ class StartupError extends OperationError {
 async function bootstrap(backend: Backend): Promise<void> {
   const logger = new Logger('ContractDesk');
   logger.log(describeBackend(backend));
-  const { app, settings, orm } = await createApp(process.env, { logger: new StartupLogger() });
+  const { app, settings, orm, metrics } = await createApp(process.env, { logger: new StartupLogger() });
   await refuseHalfCopied(orm, backend);
   const keys = settings.auth.keys;
   if (keys.kind === 'development') {
@@ -57,6 +57,14 @@ async function bootstrap(backend: Backend): Promise<void> {
     if (pending.length) logger.warn(`MIGRATE_ON_START=false and ${pending.length} migration(s) are pending: /ready answers 503 until they are applied`);
   }
   stopOnSignals(app, logger);
+  if (metrics && settings.metrics.enabled) {
+    // Before the API: a taken metrics port stops the start before any traffic arrives.
+    const { host, port } = settings.metrics;
+    const bound = await metrics.listen().catch((error: unknown) => {
+      throw cannotListen(error, host, port, 'METRICS_PORT or METRICS_HOST');
+    });
+    logger.log(`metrics at ${boundAddress(bound)}/metrics`);
+  }
   await listen(app, settings.port, settings.host).catch((error: unknown) => {
     throw cannotListen(error, settings.host, settings.port);
   });
@@ -100,12 +108,12 @@ function migrationFailed(error: unknown): StartupError {
   );
 }
 
-function cannotListen(error: unknown, host: string | undefined, port: number): StartupError {
+function cannotListen(error: unknown, host: string | undefined, port: number, fix = 'PORT or HOST'): StartupError {
   const code = (error as { code?: unknown })?.code;
   const where = `${host ?? 'every interface'} port ${port}`;
   const why =
     code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? 'HOST is not an address of this machine' : 'the socket could not be opened';
-  return new StartupError('SERVER.CANNOT_LISTEN', `cannot listen on ${where}: ${why}. Fix: choose another PORT or HOST`, 'config', { cause: error });
+  return new StartupError('SERVER.CANNOT_LISTEN', `cannot listen on ${where}: ${why}. Fix: choose another ${fix}`, 'config', { cause: error });
 }
 
 /** What the socket is really bound to; an unspecified address means every interface, which `getUrl()` hides. */

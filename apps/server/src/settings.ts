@@ -3,6 +3,7 @@ import { type PushEndpointPolicy, pushPolicyFromEnv } from 'contractdesk';
 import { validate } from 'contractdesk';
 import { ConfigError, DomainError } from 'contractdesk';
 import { type AuthSettings, readAuthSettings } from './auth/auth-settings';
+import { type MetricsSettings, readMetricsSettings } from './metrics/metrics-settings';
 
 /** What the HTTP host reads from the environment on top of the database settings (see docs/app.md). */
 export interface AppSettings {
@@ -24,12 +25,15 @@ export interface AppSettings {
   throttle: { windowSeconds: number; writes: number; registrations: number };
   /** Origins allowed to call from a browser; empty = no CORS headers at all (browsers refuse cross-origin reads). */
   corsOrigins: string[];
+  /** Prometheus metrics on a listener of their own (metrics/metrics-settings.ts); off unless METRICS_ENABLED. */
+  metrics: MetricsSettings;
 }
 
 export function readSettings(env: Env): AppSettings {
+  const appPort = port(env.PORT);
   return {
     env,
-    port: port(env.PORT),
+    port: appPort,
     host: env.HOST?.trim() || undefined,
     migrateOnStart: flag('MIGRATE_ON_START', env.MIGRATE_ON_START, true),
     adminUserIds: adminIds(env.ADMIN_USER_IDS),
@@ -41,6 +45,7 @@ export function readSettings(env: Env): AppSettings {
       registrations: count('THROTTLE_REGISTRATIONS', env.THROTTLE_REGISTRATIONS, 10, 0),
     },
     corsOrigins: origins(env.CORS_ORIGINS),
+    metrics: readMetricsSettings(env, appPort),
   };
 }
 
