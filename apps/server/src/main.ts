@@ -61,7 +61,7 @@ async function bootstrap(backend: Backend): Promise<void> {
     // Before the API: a taken metrics port stops the start before any traffic arrives.
     const { host, port } = settings.metrics;
     const bound = await metrics.listen().catch((error: unknown) => {
-      throw cannotListen(error, host, port, 'METRICS_PORT or METRICS_HOST');
+      throw cannotListen(error, host, port, { port: 'METRICS_PORT', host: 'METRICS_HOST' });
     });
     logger.log(`metrics at ${boundAddress(bound)}/metrics`);
   }
@@ -108,12 +108,12 @@ function migrationFailed(error: unknown): StartupError {
   );
 }
 
-function cannotListen(error: unknown, host: string | undefined, port: number, fix = 'PORT or HOST'): StartupError {
+function cannotListen(error: unknown, host: string | undefined, port: number, names = { port: 'PORT', host: 'HOST' }): StartupError {
   const code = (error as { code?: unknown })?.code;
   const where = `${host ?? 'every interface'} port ${port}`;
   const why =
-    code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? 'HOST is not an address of this machine' : 'the socket could not be opened';
-  return new StartupError('SERVER.CANNOT_LISTEN', `cannot listen on ${where}: ${why}. Fix: choose another ${fix}`, 'config', { cause: error });
+    code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? `${names.host} is not an address of this machine` : 'the socket could not be opened';
+  return new StartupError('SERVER.CANNOT_LISTEN', `cannot listen on ${where}: ${why}. Fix: choose another ${names.port} or ${names.host}`, 'config', { cause: error });
 }
 
 /** What the socket is really bound to; an unspecified address means every interface, which `getUrl()` hides. */
