@@ -17,6 +17,7 @@ import { requireJsonBody } from './http/body-guard';
 import { HttpErrorFilter, sendHttpError } from './http/error-filter';
 import { fromFastify } from './http/http-types';
 import { parseJsonBodies } from './http/json-body';
+import { type MetricsEndpoint, installMetrics } from './metrics/metrics-endpoint';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import { type AppSettings, readSettings } from './settings';
 import { type AppLogger, createAppLogger } from './logging/logger';
@@ -38,6 +39,8 @@ export interface ContractDeskApp {
   app: NestFastifyApplication;
   settings: AppSettings;
   orm: MikroORM;
+  /** Present when METRICS_ENABLED: its own listener, which the caller opens next to the app's. */
+  metrics: MetricsEndpoint | undefined;
 }
 
 /**
@@ -100,6 +103,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
   app.useGlobalFilters(new HttpErrorFilter());
   serveOpenApi(app, buildOpenApiDocument(app));
   const orm = app.get(MikroORM);
+  const metrics = settings.metrics.enabled ? installMetrics(fastify, orm, settings.metrics) : undefined;
   try {
     // Before anything listens or migrates: a mistyped database name stops the start (CONFIG.DATABASE_NOT_FOUND).
     await assertOrmDatabaseExists(orm);
@@ -107,7 +111,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     await app.close().catch(() => undefined);
     throw error;
   }
-  return { app, settings, orm };
+  return { app, settings, orm, metrics };
 }
 
 /**

@@ -28,7 +28,7 @@ async function bootstrap(backend: Backend, log: AppLogger): Promise<void> {
   Logger.overrideLogger(new PinoNestLogger(log));
   const logger = new Logger('ContractDesk');
   logger.log(describeBackend(backend));
-  const { app, settings, orm } = await createApp(process.env, { log });
+  const { app, settings, orm, metrics } = await createApp(process.env, { log });
   await refuseHalfCopied(orm, backend);
   const keys = settings.auth.keys;
   if (keys.kind === 'development') {
@@ -52,6 +52,14 @@ async function bootstrap(backend: Backend, log: AppLogger): Promise<void> {
     if (pending.length) logger.warn(`MIGRATE_ON_START=false and ${pending.length} migration(s) are pending: /ready answers 503 until they are applied`);
   }
   stopOnSignals(app, logger);
+  if (metrics && settings.metrics.enabled) {
+    // Before the API: a taken metrics port stops the start before any traffic arrives.
+    const { host, port } = settings.metrics;
+    const bound = await metrics.listen().catch((error: unknown) => {
+      throw cannotListen(error, host, port, { port: 'METRICS_PORT', host: 'METRICS_HOST' });
+    });
+    logger.log(`metrics at ${boundAddress(bound)}/metrics`);
+  }
   await listen(app, settings.port, settings.host).catch((error: unknown) => {
     throw cannotListen(error, settings.host, settings.port);
   });
@@ -95,12 +103,12 @@ function migrationFailed(error: unknown): StartupError {
   );
 }
 
-function cannotListen(error: unknown, host: string | undefined, port: number): StartupError {
+function cannotListen(error: unknown, host: string | undefined, port: number, names = { port: 'PORT', host: 'HOST' }): StartupError {
   const code = (error as { code?: unknown })?.code;
   const where = `${host ?? 'every interface'} port ${port}`;
   const why =
-    code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? 'HOST is not an address of this machine' : 'the socket could not be opened';
-  return new StartupError('SERVER.CANNOT_LISTEN', `cannot listen on ${where}: ${why}. Fix: choose another PORT or HOST`, 'config', { cause: error });
+    code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? `${names.host} is not an address of this machine` : 'the socket could not be opened';
+  return new StartupError('SERVER.CANNOT_LISTEN', `cannot listen on ${where}: ${why}. Fix: choose another ${names.port} or ${names.host}`, 'config', { cause: error });
 }
 
 /** What the socket is really bound to; an unspecified address means every interface, which `getUrl()` hides. */

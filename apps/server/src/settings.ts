@@ -5,6 +5,7 @@ import { ConfigError, DomainError } from 'contractdesk';
 import { type AuthSettings, readAuthSettings } from './auth/auth-settings';
 import { type LogSettings, readLogSettings } from './logging/log-settings';
 import { readTracingSettings } from './tracing/tracing';
+import { type MetricsSettings, readMetricsSettings } from './metrics/metrics-settings';
 
 /** What the HTTP host reads from the environment on top of the database settings (see docs/app.md). */
 export interface AppSettings {
@@ -30,12 +31,15 @@ export interface AppSettings {
   log: LogSettings;
   /** OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME; undefined = tracing off (tracing/tracing.ts). */
   tracing: ReturnType<typeof readTracingSettings>;
+  /** Prometheus metrics on a listener of their own (metrics/metrics-settings.ts); off unless METRICS_ENABLED. */
+  metrics: MetricsSettings;
 }
 
 export function readSettings(env: Env): AppSettings {
+  const appPort = port(env.PORT);
   return {
     env,
-    port: port(env.PORT),
+    port: appPort,
     host: env.HOST?.trim() || undefined,
     migrateOnStart: flag('MIGRATE_ON_START', env.MIGRATE_ON_START, true),
     adminUserIds: adminIds(env.ADMIN_USER_IDS),
@@ -49,6 +53,7 @@ export function readSettings(env: Env): AppSettings {
     corsOrigins: origins(env.CORS_ORIGINS),
     log: readLogSettings(env),
     tracing: readTracingSettings(env),
+    metrics: readMetricsSettings(env, appPort),
   };
 }
 

@@ -21,3 +21,12 @@ export {
   type ContractDeskMigrationStatus,
 } from './guest/migrations';
 export { assertContractDeskReady } from './guest/readiness';
+export {
+  CHANNELS,
+  type TransactionEvent,
+  type TransactionOutcome,
+  type ConflictEvent,
+  type RetryEvent,
+  type DatabaseErrorEvent,
+  type ReplicaFallbackEvent,
+} from './observability/events';

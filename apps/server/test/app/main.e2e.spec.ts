@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { openSqlite } from '../../../../packages/contractdesk/src/db/better-sqlite3';
 import { workspaceRoot as projectRoot } from '../../src/paths';
@@ -123,5 +124,28 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
     expect((await running.exited).code).to.equal(1);
     expect(running.output()).to.match(/failed to start: CONFIG\.AUTH_REQUIRED/);
     expect(existsSync(join(dir, DEV_KEY_FILE))).to.equal(false);
+  });
+
+  it('METRICS_ENABLED=true opens the metrics listener on loopback before the API; a taken METRICS_PORT stops the start', async () => {
+    running = runListening({ DB_PATH: join(dir, 'metrics.sqlite3'), METRICS_ENABLED: 'true', METRICS_PORT: '0' });
+    await running.listening;
+    const [, port] = await running.waitFor(/metrics at http:\/\/127\.0\.0\.1:(\d+)\/metrics/);
+    const scrape = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(scrape.status).to.equal(200);
+    expect(await scrape.text()).to.contain('# TYPE contractdesk_http_request_duration_seconds histogram');
+    running.child.kill('SIGTERM');
+    await running.exited;
+
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const busyPort = String((taken.address() as AddressInfo).port);
+      running = runListening({ DB_PATH: join(dir, 'metrics.sqlite3'), METRICS_ENABLED: 'true', METRICS_PORT: busyPort });
+      expect(await running.listening.then(() => 'listening', () => 'refused')).to.equal('refused');
+      expect((await running.exited).code).to.equal(1);
+      expect(running.output()).to.match(new RegExp(`failed to start: SERVER\\.CANNOT_LISTEN: cannot listen on 127\\.0\\.0\\.1 port ${busyPort}: the port is in use\\. Fix: choose another METRICS_PORT or METRICS_HOST`));
+    } finally {
+      taken.close();
+    }
   });
 });

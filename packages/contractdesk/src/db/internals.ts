@@ -39,6 +39,7 @@ import { ConfigError } from '../errors/domain-error';
  * knex (through MikroORM's knex instance, `getKnex().client`):
  * - `Client.acquireConnection()`, `.releaseConnection()`, `.config.pool`, `.connectionSettings`,
  *   `.acquireRawConnection()` (db/lean-transaction.ts, db/sqlite-driver.ts);
+ * - `Client.pool`, the tarn Pool whose counts the metrics report: knexPoolStats (observability/metrics.ts);
  * - the transaction-client convention (`transacting`, its own acquire/release): knexTransactionClient;
  * - the pool dropping connections marked `__knex__disposed`, which pg's 'end' listener sets (db/pg-driver.ts discard);
  * - the deep module `knex/lib/dialects/sqlite3/execution/sqlite-transaction`: knexSqliteTransactionClass.
@@ -261,6 +262,25 @@ interface KnexClientInternals {
   transacting?: boolean;
   readonly config?: { pool?: { acquireTimeoutMillis?: number } };
   readonly connectionSettings?: object;
+  readonly pool?: TarnPool;
+}
+
+/** tarn's Pool: these members are tarn's documented API; knex's `client.pool` holding one is knex's internal. */
+interface TarnPool {
+  readonly max: number;
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
+/** A moment's view of one connection's pool, for metrics. */
+export interface PoolStats {
+  /** Open connections, borrowed or idle. */
+  size: number;
+  inUse: number;
+  /** Callers waiting to borrow a connection. */
+  waiting: number;
+  max: number;
 }
 
 function clientInternals(client: KnexClient | object): KnexClientInternals {
@@ -295,6 +315,17 @@ export function knexAcquireRawConnection(client: KnexClient | object): Promise<u
 /** The pool's acquire timeout (knex's default 60 s when unset). */
 export function knexAcquireTimeoutMs(client: KnexClient): number {
   return clientInternals(client).config?.pool?.acquireTimeoutMillis ?? 60_000;
+}
+
+/**
+ * The pool knex runs the client's queries through (tarn), or undefined before the first connection or for a client
+ * without one. knex documents the `pool` settings but not `client.pool`; tarn documents the counting methods.
+ */
+export function knexPoolStats(client: KnexClient): PoolStats | undefined {
+  const pool = clientInternals(client).pool;
+  if (!pool) return undefined;
+  const inUse = pool.numUsed();
+  return { size: inUse + pool.numFree(), inUse, waiting: pool.numPendingAcquires(), max: pool.max };
 }
 
 /** The `connection` settings the client was configured with (MikroORM's `driverOptions.connection` merged in). */

@@ -1,5 +1,6 @@
 import type { Connection, MikroORM } from '@mikro-orm/core';
 import { isConnectionFailure } from '../errors/translate';
+import { type ReplicaFallbackEvent, replicaFallbackChannel } from '../observability/events';
 import { connectionName, driverReplicaConnections } from './internals';
 
 /**
@@ -58,8 +59,9 @@ export async function withReplicaFallback<T>(connection: object, run: (connectio
     return await run(connection as Connection);
   } catch (error) {
     if (!isConnectionFailure(error)) throw error;
+    const name = connectionName(connection) ?? 'replica';
+    if (replicaFallbackChannel.hasSubscribers) replicaFallbackChannel.publish({ replica: name } satisfies ReplicaFallbackEvent);
     if (isReplicaUp(connection)) {
-      const name = connectionName(connection) ?? 'replica';
       warn(`read replica ${name} is unreachable; reading from the primary for ${REPLICA_RETRY_AFTER_MS / 1000} s`);
     }
     downUntil.set(connection, Date.now() + REPLICA_RETRY_AFTER_MS);
@@ -72,12 +74,25 @@ export interface ReplicaHealth {
   status: 'ok' | 'unreachable';
 }
 
-/** For /ready: each replica probed on its own; reads fall back to the primary, so this never decides readiness. */
-export async function replicaHealth(orm: MikroORM): Promise<ReplicaHealth[]> {
+/**
+ * The replicas an operator configured (DATABASE_REPLICA_URLS) by name, each with whether reads go to it now (false
+ * for REPLICA_RETRY_AFTER_MS after it failed). Empty on SQLite, whose reader connection is the same file.
+ */
+export function replicaRouting(orm: MikroORM): Array<{ name: string; up: boolean }> {
+  if (!hasConfiguredReplicas(orm)) return [];
+  return driverReplicaConnections(orm.em.getDriver()).map((replica, i) => ({ name: connectionName(replica) ?? `replica${i + 1}`, up: isReplicaUp(replica) }));
+}
+
+function hasConfiguredReplicas(orm: MikroORM): boolean {
   // Only configured replicas (DATABASE_REPLICA_URLS): SQLite's reader connection is the same file, not a replica
   // an operator runs, and its health is the database's.
   const configured = (orm.config.get('replicas') ?? []) as Array<{ name?: string }>;
-  if (configured.every((replica) => replica.name === SQLITE_READER)) return [];
+  return !configured.every((replica) => replica.name === SQLITE_READER);
+}
+
+/** For /ready: each replica probed on its own; reads fall back to the primary, so this never decides readiness. */
+export async function replicaHealth(orm: MikroORM): Promise<ReplicaHealth[]> {
+  if (!hasConfiguredReplicas(orm)) return [];
   const replicas = driverReplicaConnections(orm.em.getDriver());
   return Promise.all(
     replicas.map(async (replica, i) => {

@@ -1,4 +1,5 @@
 import { DomainError } from '../errors/domain-error';
+import { type RetryEvent, retryChannel } from '../observability/events';
 
 export interface RetryOptions {
   /** Total tries including the first (1–100). Default 5. */
@@ -59,6 +60,9 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
       if (attempt >= attempts || !shouldRetry(error, attempt)) throw error;
       const delay = backoffDelay(attempt, base, max, random);
       options.onRetry?.(error, attempt, delay);
+      if (retryChannel.hasSubscribers) {
+        retryChannel.publish({ reason: error instanceof DomainError ? error.code : 'other', attempt, delayMs: delay } satisfies RetryEvent);
+      }
       await sleep(delay);
     }
   }

@@ -4,6 +4,7 @@ import { isReadOnlyTransaction } from '../db/lean-transaction';
 import { DomainError, TransactionUsageError } from '../errors/domain-error';
 import { toDriverException } from '../errors/native';
 import { translateError } from '../errors/translate';
+import { type TransactionEvent, outcomeOf, publishFailure, transactionChannel } from '../observability/events';
 
 export type Em = EntityManager;
 
@@ -31,13 +32,20 @@ export class TransactionScope {
 
   /** Read, decide and write atomically: in the caller's transaction if there is one, else in a new one. */
   async write<T>(work: (em: Em) => Promise<T>): Promise<T> {
+    // Timed only while someone listens: the write path is benchmarked.
+    const started = transactionChannel.hasSubscribers ? performance.now() : undefined;
+    const joined = started !== undefined && (this.em.getContext(false) as Em).isInTransaction();
     try {
-      return await this.em.transactional((em) => {
+      const result = await this.em.transactional((em) => {
         if (isReadOnlyTransaction(em.getTransactionContext())) throw TransactionUsageError.readOnly();
         return work(em as Em);
       }, write());
+      if (started !== undefined) publishTransaction('committed', started, joined);
+      return result;
     } catch (error) {
-      throw this.translate(error);
+      const failure = this.translate(error);
+      if (started !== undefined) publishTransaction(outcomeOf(failure), started, joined);
+      throw failure;
     }
   }
 
@@ -56,8 +64,14 @@ export class TransactionScope {
 
   /** Errors from a lean query come straight from the driver: let MikroORM classify them first. */
   private translate(error: unknown): DomainError {
-    return translateError(toDriverException(error, this.em));
+    const failure = translateError(toDriverException(error, this.em));
+    publishFailure(failure);
+    return failure;
   }
+}
+
+function publishTransaction(outcome: TransactionEvent['outcome'], started: number, joined: boolean): void {
+  transactionChannel.publish({ outcome, durationMs: performance.now() - started, joined } satisfies TransactionEvent);
 }
 
 /**

@@ -36,6 +36,7 @@ import {
   knexClientOf,
   knexClientOfTransaction,
   knexConnectionSettings,
+  knexPoolStats,
   knexReleaseConnection,
   knexSqliteTransactionClass,
   knexTransactionClient,
@@ -236,6 +237,22 @@ describe('internals the project relies on (canaries)', () => {
       const raw = (await knexAcquireRawConnection(client)) as { prepare(sql: string): { get(): unknown }; close(): void };
       expect(raw.prepare('select 8 as n').get(), 'knex Client.acquireRawConnection').to.deep.equal({ n: 8 });
       raw.close();
+    });
+
+    it("knex's client.pool is a tarn Pool whose counts knexPoolStats reads", async () => {
+      const client = knexClientOf(driverPrimaryConnection(orm.em.getDriver()));
+      const idle = knexPoolStats(client);
+      expect(idle, 'knex Client.pool (tarn): numUsed, numFree, numPendingAcquires, max').to.include({ inUse: 0, waiting: 0 });
+      expect(idle?.max, 'tarn Pool.max').to.be.a('number').and.greaterThan(0);
+      const connection = await knexAcquireConnection(client);
+      try {
+        const busy = knexPoolStats(client);
+        expect(busy?.inUse, 'tarn Pool.numUsed() counts a borrowed connection').to.equal(1);
+        expect(busy?.size, 'size = used + free').to.be.at.least(1);
+      } finally {
+        await knexReleaseConnection(client, connection);
+      }
+      expect(knexPoolStats(client)?.inUse, 'tarn Pool.numUsed() after release').to.equal(0);
     });
 
     it('a transaction client built by knexTransactionClient runs knex queries on its own connection', async () => {
