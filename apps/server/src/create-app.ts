@@ -5,8 +5,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { MikroORM } from '@mikro-orm/core';
 import type { Env } from 'contractdesk';
 import { BadRequestException, type DynamicModule, Module } from '@nestjs/common';
-import helmet from '@fastify/helmet';
-import helmetHeaders from 'helmet';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { assertOrmDatabaseExists } from 'contractdesk/internal';
 import { AppModule } from './app.module';
@@ -16,6 +14,7 @@ import { requireJsonBody } from './http/body-guard';
 import { HttpErrorFilter, sendHttpError } from './http/error-filter';
 import { fromFastify } from './http/http-types';
 import { parseJsonBodies } from './http/json-body';
+import { registerSecurityHeaders, securityHeaders as helmetHeaders } from './http/security-headers';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import { type AppSettings, readSettings } from './settings';
 
@@ -44,7 +43,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     // before any hook runs, so the request id and helmet's headers every other answer carries are set here.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       identify(request, reply);
-      securityHeaders(request.raw, reply.raw, () => undefined);
+      securityHeaders.apply(reply.raw);
       const { req, res } = fromFastify(request, reply);
       sendHttpError(error.statusCode === 400 ? new BadRequestException() : error, req, res, httpLogger);
     },
@@ -68,7 +67,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
   const fastify = app.getHttpAdapter().getInstance();
   requestIds(fastify, identify);
   // Security headers for every answer (errors included); the API serves JSON only, so the strict defaults fit.
-  await app.register(helmet);
+  registerSecurityHeaders(fastify, securityHeaders);
   // No CORS headers unless origins are configured: browsers then refuse cross-origin reads of our answers.
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
