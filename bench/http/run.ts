@@ -28,7 +28,7 @@ import { intEnv } from '../../apps/server/scripts/int-env';
  * BENCH_HTTP_DIALECT (sqlite,postgresql: one or both, in that order; PostgreSQL on DATABASE_URL's server, else
  * BENCH_PG_ADMIN_URL's or 127.0.0.1:5432 as postgres; the run creates and drops its own database there),
  * BENCH_HTTP_OUT (report path), BENCH_HTTP_PROFILE=1 (the app runs under --cpu-prof; its profile's top
- * self-time functions are printed), BENCH_PEERS_INSTALL=0 (leave the peers out when bench/http-peers is not
+ * self-time functions are printed; a list of server names, e.g. app,mikro-orm, profiles those), BENCH_PEERS_INSTALL=0 (leave the peers out when bench/http-peers is not
  * installed instead of running `npm ci` there).
  */
 const SERVERS = ['app', 'typeorm', 'mikro-orm', 'nest', 'nest-fastify', 'node'] as const satisfies readonly ServerName[];
@@ -111,15 +111,15 @@ async function mintTokens(users: Array<{ id: string }>, secret: string, issuer: 
   return tokens;
 }
 
-/** Top self-time functions of the app's profile, through bench/profile-top (compiled or TypeScript, like this file). */
+/** Top self-time functions of each profiled server, through bench/profile-top (compiled or TypeScript, like this file). */
 function printProfile(dir: string, dialect: Dialect): void {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (!files.length) return log(`no .cpuprofile in ${dir}`);
-  process.stdout.write(`\n## app server profile, ${dialect}\n`);
+  process.stdout.write(`\n## server profiles, ${dialect}\n`);
   const ts = __filename.endsWith('.ts');
   const script = join(__dirname, '..', `profile-top${ts ? '.ts' : '.js'}`);
   for (const file of files) {
-    log(`app server profile: ${join(dir, file)}`);
+    log(`${file.replace('.cpuprofile', '')} server profile: ${join(dir, file)}`);
     const args = [...(ts ? ['-r', 'ts-node/register/transpile-only'] : []), script, join(dir, file), '25', '--busy'];
     process.stdout.write(execFileSync(process.execPath, args, { encoding: 'utf8' }));
   }
@@ -134,7 +134,9 @@ async function main(): Promise<void> {
   const routes = listEnv<RouteName>('BENCH_HTTP_ROUTES', ['get', 'transition']);
   let names = listEnv<ServerName>('BENCH_HTTP_SERVERS', SERVERS, KNOWN);
   const dialects = dialectsFromEnv();
-  const profile = process.env.BENCH_HTTP_PROFILE === '1';
+  // '1' profiles the app (as before); a list of server names profiles those (each its own .cpuprofile).
+  const profiled: ServerName[] = process.env.BENCH_HTTP_PROFILE?.trim() === '1' ? ['app'] : listEnv<ServerName>('BENCH_HTTP_PROFILE', [], KNOWN);
+  const profile = profiled.length > 0;
   const out = process.env.BENCH_HTTP_OUT ?? join(projectRoot, 'bench', 'HTTP-RESULTS.md');
   const started = Date.now();
   const env = await environment();
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
     try {
       const serverEnv = { ...db.env, ...auth, NODE_ENV: 'production', THROTTLE_WRITES: '0', MIGRATE_ON_START: 'false' };
       for (const name of names) {
-        const execArgv = name === 'app' && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+        const execArgv = profileDir && profiled.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
         servers.push(await startServer(name, { env: serverEnv }, execArgv));
         log(`${dialect}: ${name} listening at ${servers[servers.length - 1].url} (pid ${servers[servers.length - 1].pid})`);
       }
@@ -201,6 +203,8 @@ async function main(): Promise<void> {
         }
       }
     } finally {
+      // The last cell's trailing requests are still in a server: stopping it under them logs failures that mean nothing.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       for (const server of servers) await server.stop();
       await db.close();
     }
