@@ -14,7 +14,7 @@ const anyLeaks = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'packages/*/dist/', 'apps/*/dist/', 'examples/host-app/node_modules/', 'examples/host-app/dist/', 'bench/peers/dist/', 'bench/peers/node_modules/', 'fixtures/third-party-host/dist/', 'fixtures/third-party-host/node_modules/'] },
+  { ignores: ['dist/', 'node_modules/', 'packages/*/dist/', 'apps/*/dist/', 'examples/host-app/node_modules/', 'examples/host-app/dist/', 'bench/peers/dist/', 'bench/peers/node_modules/', 'bench/http-peers/dist/', 'bench/http-peers/node_modules/', 'fixtures/third-party-host/dist/', 'fixtures/third-party-host/node_modules/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -114,21 +114,21 @@ export async function runCell(route: RouteName, work: Workload, options: CellOpt
 }
 
 /**
- * Before anything is timed: the app and the node:http floor must give the same answer for the same contracts,
- * or the floor would not be doing "the same read".
+ * Before anything is timed: every server that claims to do the same read (the node:http floor, the peers) must
+ * give the app's answer, headers' entity tag and body, for the same contracts.
  */
-export async function checkSameAnswers(work: Workload, appUrl: string, floorUrl: string, count = 20): Promise<void> {
+export async function checkSameAnswers(work: Workload, appUrl: string, otherUrl: string, other: string, count = 20): Promise<void> {
   const { contracts } = work.data;
   for (let i = 0; i < count; i++) {
     const c = contracts[Math.floor((i * contracts.length) / count)];
     const headers = { authorization: `Bearer ${work.tokens.get(c.clientId)}` };
-    const [fromApp, fromFloor] = await Promise.all(
-      [appUrl, floorUrl].map(async (base) => {
+    const [fromApp, fromOther] = await Promise.all(
+      [appUrl, otherUrl].map(async (base) => {
         const res = await fetch(`${base}/contracts/${c.id}`, { headers });
         if (res.status !== 200) throw new Error(`${base}/contracts/${c.id} answered ${res.status}: ${await res.text()}`);
         return { etag: res.headers.get('etag'), body: await res.json() };
       }),
     );
-    deepStrictEqual(fromFloor, fromApp, `the node:http floor and the app disagree about contract ${c.id}`);
+    deepStrictEqual(fromOther, fromApp, `${other} and the app disagree about contract ${c.id}`);
   }
 }

@@ -1,8 +1,16 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { ServerConfig } from './child';
+import { workspaceRoot } from '../../apps/server/src/paths';
 
-export type ServerName = 'app' | 'app-b' | 'nest' | 'nest-fastify' | 'node';
+/** The peers' package: its own package.json, lock and tsconfig, installed with `npm --prefix bench/http-peers ci`. */
+export const HTTP_PEERS_DIR = join(workspaceRoot, 'bench', 'http-peers');
+
+export type ServerName = 'app' | 'app-b' | 'nest' | 'nest-fastify' | 'node' | 'typeorm' | 'mikro-orm';
+
+/** The peers: the same routes, auth and body written on Nest + Fastify without ContractDesk (bench/http-peers). */
+export const PEERS = ['typeorm', 'mikro-orm'] as const satisfies readonly ServerName[];
+export const isPeer = (name: ServerName): boolean => (PEERS as readonly ServerName[]).includes(name);
 
 /** The bare route on the adapter the app runs on: the floor its ratio and target are taken against. */
 export const APP_FLOOR: ServerName = 'nest-fastify';
@@ -19,13 +27,17 @@ export function serverTitle(name: ServerName): string {
       return 'bare NestJS route (Fastify), constant';
     case 'node':
       return 'node:http + driver';
+    case 'typeorm':
+      return 'peer: NestJS (Fastify) + TypeORM';
+    case 'mikro-orm':
+      return 'peer: NestJS (Fastify) + MikroORM';
   }
 }
 
 /** Constant answers: their bodies are not about the contract asked for, so they are not checked. */
 export const isConstant = (name: ServerName): boolean => name === 'nest' || name === 'nest-fastify';
 
-const SCRIPTS: Record<Exclude<ServerName, 'app-b'>, string> = { app: 'app-server', nest: 'nest-floor', 'nest-fastify': 'nest-fastify-floor', node: 'node-floor' };
+const SCRIPTS: Record<Exclude<ServerName, 'app-b' | (typeof PEERS)[number]>, string> = { app: 'app-server', nest: 'nest-floor', 'nest-fastify': 'nest-fastify-floor', node: 'node-floor' };
 
 /**
  * `app-b` is another compiled build of the app (say the main branch's, to measure a change side by side with
@@ -39,6 +51,8 @@ function appBDist(): string {
 
 function scriptOf(name: ServerName, ts: boolean): { script: string; ts: boolean } {
   if (name === 'app-b') return { script: join(appBDist(), 'bench', 'http', 'app-server.js'), ts: false };
+  // Always the compiled peers (run.ts builds them first): they resolve their own node_modules from there.
+  if (name === 'typeorm' || name === 'mikro-orm') return { script: join(HTTP_PEERS_DIR, 'dist', 'bench', 'http-peers', 'src', name, 'main.js'), ts: false };
   return { script: join(__dirname, `${SCRIPTS[name]}${ts ? '.ts' : '.js'}`), ts };
 }
 

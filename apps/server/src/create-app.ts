@@ -6,8 +6,6 @@ import { MikroORM, type Options } from '@mikro-orm/core';
 import type { Env } from 'contractdesk';
 import type { DestinationStream } from 'pino';
 import { BadRequestException, type DynamicModule, Module } from '@nestjs/common';
-import helmet from '@fastify/helmet';
-import helmetHeaders from 'helmet';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { assertOrmDatabaseExists } from 'contractdesk/internal';
 import { AppModule } from './app.module';
@@ -18,6 +16,7 @@ import { HttpErrorFilter, sendHttpError } from './http/error-filter';
 import { fromFastify } from './http/http-types';
 import { parseJsonBodies } from './http/json-body';
 import { type MetricsEndpoint, installMetrics } from './metrics/metrics-endpoint';
+import { registerSecurityHeaders, securityHeaders as helmetHeaders } from './http/security-headers';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import { type AppSettings, readSettings } from './settings';
 import { type AppLogger, createAppLogger } from './logging/logger';
@@ -59,7 +58,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     // before any hook runs, so the request id and helmet's headers every other answer carries are set here.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       identify(request, reply);
-      securityHeaders(request.raw, reply.raw, () => undefined);
+      securityHeaders.apply(reply.raw);
       const { req, res } = fromFastify(request, reply);
       sendHttpError(error.statusCode === 400 ? new BadRequestException() : error, req, res, httpLogger);
     },
@@ -87,7 +86,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     fastify.addHook('onClose', () => tracing.shutdown());
   }
   // Security headers for every answer (errors included); the API serves JSON only, so the strict defaults fit.
-  await app.register(helmet);
+  registerSecurityHeaders(fastify, securityHeaders);
   // No CORS headers unless origins are configured: browsers then refuse cross-origin reads of our answers.
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
