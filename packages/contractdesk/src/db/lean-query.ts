@@ -121,7 +121,7 @@ interface LeanConnection {
   leanQuery(sql: string, params: readonly unknown[], ctx?: unknown): Promise<Record<string, unknown>[]>;
 }
 
-function runLean(em: Em, sql: string, params: readonly unknown[], source: LeanSource): Promise<Record<string, unknown>[]> {
+export function runLean(em: Em, sql: string, params: readonly unknown[], source: LeanSource): Promise<Record<string, unknown>[]> {
   // Inside a transaction: its connection. Outside: a read connection where the configuration has one (SQLite
   // files get their own reader, so reads never queue behind a writer waiting for the write lock; PostgreSQL
   // replicas, with a fallback to the primary when one is unreachable, db/replicas.ts).
