@@ -30,7 +30,7 @@ import { ConfigError } from '../errors/domain-error';
  * - `Connection.config`, `.type`, `.options`, `.executeQuery()`, `.logQuery()`, `AbstractSqlConnection
  *   .transformRawResult()` (db/lean-transaction.ts, db/sqlite-driver.ts, db/replicas.ts);
  * - `AbstractSqlConnection.client`, `.connected`, `.createKnexClient()`: useKnexDialect (db/sqlite-driver.ts);
- * - `DatabaseDriver.connection`, `.replicas`, `.rethrow()` (db/pg-driver.ts, db/sqlite-driver.ts, db/replicas.ts).
+ * - `DatabaseDriver.connection`, `.replicas` (db/pg-driver.ts, db/replicas.ts).
  * MikroORM, behaviour relied on:
  * - em.map's type-fix condition, copied by typeFixedProps (db/lean-query.ts);
  * - em.map forwarding options it does not declare (`validate`, `cascade`) to em.merge: MAP_WITHOUT_MERGE_CHECKS;
@@ -221,7 +221,6 @@ export const CREATE_KNEX_STEPS = ['this.client = this.createKnexClient(', 'this.
 interface DriverProtected<C> {
   readonly connection: C;
   readonly replicas?: C[];
-  rethrow<T>(promise: Promise<T>): Promise<T>;
 }
 
 const NO_REPLICAS: readonly never[] = Object.freeze([]);
@@ -238,11 +237,6 @@ export function driverPrimaryConnection<C extends Connection>(driver: IDatabaseD
 /** The driver's replica connections (empty without `replicas`). */
 export function driverReplicaConnections<C extends Connection>(driver: IDatabaseDriver<C>): readonly C[] {
   return driverProtected(driver).replicas ?? NO_REPLICAS;
-}
-
-/** What MikroORM's driver methods do with a query's promise: driver errors become MikroORM's typed exceptions. */
-export function driverRethrow<T>(driver: IDatabaseDriver, promise: Promise<T>): Promise<T> {
-  return driverProtected(driver).rethrow(promise);
 }
 
 // ---- knex's client (MikroORM's `getKnex().client`): undocumented members ----

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Connection, DriverException, EntityManager } from '@mikro-orm/core';
+import { Connection, EntityManager } from '@mikro-orm/core';
 import { BetterSqliteConnection } from '@mikro-orm/better-sqlite';
 import { AbstractSqlConnection, AbstractSqlDriver, AbstractSqlPlatform, BaseSqliteConnection, BetterSqliteKnexDialect } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
@@ -28,7 +28,6 @@ import {
   connectionType,
   driverPrimaryConnection,
   driverReplicaConnections,
-  driverRethrow,
   installedVersions,
   knexAcquireConnection,
   knexAcquireRawConnection,
@@ -215,12 +214,6 @@ describe('internals the project relies on (canaries)', () => {
       expect(await connectionExecuteQuery(primary, 'select 1', async () => 42), 'Connection.executeQuery').to.equal(42);
       expect(() => connectionLogQuery(primary, 'select 1'), 'Connection.logQuery').not.to.throw();
       expect(connectionTransformRawResult(primary, [{ a: 1 }], 'get'), 'AbstractSqlConnection.transformRawResult').to.deep.equal({ a: 1 });
-    });
-
-    it("the driver's protected rethrow turns a driver error into MikroORM's exception", async () => {
-      const raw = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
-      const error: unknown = await driverRethrow(orm.em.getDriver(), Promise.reject(raw)).catch((e: unknown) => e);
-      expect(error, 'DatabaseDriver.rethrow').to.be.instanceOf(DriverException);
     });
 
     it("knex's client: config.pool, connectionSettings, acquire/release and raw connections", async () => {
