@@ -4,13 +4,9 @@ import {
   type Connection,
   type ConnectionType,
   type EntityManager,
-  type EntityMetadata,
-  type EntityProperty,
   type IDatabaseDriver,
   type LogContext,
   type MigrationsOptions,
-  ReferenceKind,
-  SCALAR_TYPES,
   Utils,
 } from '@mikro-orm/core';
 import { type AbstractSqlConnection, BetterSqliteKnexDialect, type Knex } from '@mikro-orm/knex';
@@ -32,7 +28,6 @@ import { ConfigError } from '../errors/domain-error';
  * - `AbstractSqlConnection.client`, `.connected`, `.createKnexClient()`: useKnexDialect (db/sqlite-driver.ts);
  * - `DatabaseDriver.connection`, `.replicas` (db/pg-driver.ts, db/replicas.ts).
  * MikroORM, behaviour relied on:
- * - em.map's type-fix condition, copied by typeFixedProps (db/lean-query.ts);
  * - em.map forwarding options it does not declare (`validate`, `cascade`) to em.merge: MAP_WITHOUT_MERGE_CHECKS;
  * - the Migrator reading its settings as `em.config.get('migrations')`: withMigrationsOptions (db/migrator.ts);
  * - a LeanTransaction standing in for a knex Transaction as MikroORM's transaction context: asKnexTransaction.
@@ -101,30 +96,6 @@ export interface KnexSqliteTransactionClass {
   new (...args: unknown[]): KnexSqliteTransaction;
   readonly prototype: KnexSqliteTransaction;
 }
-
-/**
- * The properties whose raw values `em.map` passes through the validator's type fixes (SQLite's epoch numbers →
- * Date, …). This is em.map's own condition, copied so the read-only lean reads hydrate the same values without
- * registering the entity (em.map always does).
- */
-const typeFixed = new WeakMap<object, EntityProperty[]>();
-export function typeFixedProps<T>(meta: EntityMetadata<T>): EntityProperty<T>[] {
-  // Keyed by the metadata object itself, so what comes back is that entity's own properties.
-  let props = typeFixed.get(meta) as EntityProperty<T>[] | undefined;
-  if (!props) {
-    props = meta.props.filter(
-      (prop) => prop.kind === ReferenceKind.SCALAR && SCALAR_TYPES.includes(prop.runtimeType) && !prop.customType && (prop.setter || !prop.getter),
-    );
-    typeFixed.set(meta, props);
-  }
-  return props;
-}
-
-/**
- * The source text of that condition as MikroORM 6.6.16 writes it in `EntityManager.prototype.map`; the canary
- * checks it is still there, so a change to em.map cannot silently diverge from typeFixedProps.
- */
-export const EM_MAP_CONDITION = 'prop?.kind === enums_1.ReferenceKind.SCALAR && enums_1.SCALAR_TYPES.includes(prop.runtimeType) && !prop.customType && (prop.setter || !prop.getter)';
 
 /**
  * em.map passes its options on to em.merge, which reads `validate` and `cascade` although em.map declares only

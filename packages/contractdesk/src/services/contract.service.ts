@@ -7,8 +7,7 @@ import { ViewQuery } from '../db/view-query';
 import { CONTRACT_VIEW_FIELDS, type ContractView } from '../views/contract-view';
 import { type Em, TransactionScope } from './transaction-scope';
 
-// Hot reads as lean queries (SQL written once; read-only operations build unmanaged entities, changes load
-// managed ones into the operation's fork).
+// Entity reads as lean queries (SQL written once, entities through em.map into the operation's fork).
 const BY_ID = new LeanQuery(Contract, (col) => `${col('id')} = ?`);
 const NEWEST_FIRST = (side: 'client' | 'freelancer') =>
   new LeanQuery(Contract, (col) => `${col(side)} = ? order by ${col('createdAt')} desc, ${col('id')} desc limit ?`);
@@ -76,7 +75,7 @@ export class ContractService {
   get(id: unknown): Promise<Contract> {
     const contractId = validate.uuid('id', id);
     return this.tx.read(async (em) => {
-      const contract = await BY_ID.findOne(em, [contractId], 'readonly');
+      const contract = await BY_ID.findOne(em, [contractId]);
       if (!contract) throw NotFoundError.contract(contractId);
       return contract;
     });
@@ -193,7 +192,7 @@ export class ContractService {
   }
 
   private listFor(side: 'client' | 'freelancer', userId: string, limit: number): Promise<Contract[]> {
-    return this.tx.read((em) => LIST_BY[side].find(em, [userId, limit], 'readonly'));
+    return this.tx.read((em) => LIST_BY[side].find(em, [userId, limit]));
   }
 
   /**

@@ -11,7 +11,6 @@ import { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { type ContractDeskOrm, initOrm } from '../../src/config/orm-config';
 import {
   CREATE_KNEX_STEPS,
-  EM_MAP_CONDITION,
   EM_MAP_FORWARDS_OPTIONS,
   EM_MERGE_READS_OPTIONS,
   KnexBetterSqliteDialect,
@@ -70,10 +69,6 @@ describe('internals the project relies on (canaries)', () => {
       expect((error as DomainError).code).to.equal('CONFIG.UNSUPPORTED_ORM_VERSION');
       expect((error as DomainError).message).to.contain('@mikro-orm/core 6.6.17').and.contain('6.6.16');
     }
-  });
-
-  it('em.map still decides type fixes by the condition typeFixedProps copies', () => {
-    expect(EntityManager.prototype.map.toString(), 'EntityManager.prototype.map changed: revisit typeFixedProps').to.contain(EM_MAP_CONDITION);
   });
 
   it('the protected connection members the lean transactions call still exist', () => {
