@@ -28,7 +28,6 @@ import { ConfigError } from '../errors/domain-error';
  * - `AbstractSqlConnection.client`, `.connected`, `.createKnexClient()`: useKnexDialect (db/sqlite-driver.ts);
  * - `DatabaseDriver.connection`, `.replicas` (db/pg-driver.ts, db/replicas.ts).
  * MikroORM, behaviour relied on:
- * - em.map forwarding options it does not declare (`validate`, `cascade`) to em.merge: MAP_WITHOUT_MERGE_CHECKS;
  * - the Migrator reading its settings as `em.config.get('migrations')`: withMigrationsOptions (db/migrator.ts);
  * - a LeanTransaction standing in for a knex Transaction as MikroORM's transaction context: asKnexTransaction.
  * knex (through MikroORM's knex instance, `getKnex().client`):
@@ -96,17 +95,6 @@ export interface KnexSqliteTransactionClass {
   new (...args: unknown[]): KnexSqliteTransaction;
   readonly prototype: KnexSqliteTransaction;
 }
-
-/**
- * em.map passes its options on to em.merge, which reads `validate` and `cascade` although em.map declares only
- * `schema`. The lean reads' rows come from our own columns through MikroORM's conversions, so merge's per-property
- * validation adds nothing, and their fork is fresh, so there is nothing to cascade the merge into.
- */
-export const MAP_WITHOUT_MERGE_CHECKS = { validate: false, cascade: false } as Parameters<EntityManager['map']>[2];
-
-/** Where em.map spreads its options into merge's, and where merge reads the two MAP_WITHOUT_MERGE_CHECKS sets. */
-export const EM_MAP_FORWARDS_OPTIONS = 'refresh: true, ...options';
-export const EM_MERGE_READS_OPTIONS = ['options.validate ??= true', 'options.cascade ??= true'] as const;
 
 /**
  * The EntityManager as MikroORM's Migrator sees it, with `config.get('migrations')` answering `options`: the

@@ -1,6 +1,5 @@
 import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, Utils } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { MAP_WITHOUT_MERGE_CHECKS } from './internals';
 import { primaryBehind, withReplicaFallback } from './replicas';
 
 type Em = EntityManager;
@@ -31,12 +30,12 @@ export class LeanQuery<T extends object> {
   async find(em: Em, params: readonly unknown[], source: LeanSource = 'any'): Promise<T[]> {
     const rows = await runLean(em, this.sqlFor(em), params, source);
     const name = Utils.className(this.entity);
-    return rows.map((row) => em.map<T>(name, row as never, MAP_OPTIONS));
+    return rows.map((row) => em.map<T>(name, row as never));
   }
 
   async findOne(em: Em, params: readonly unknown[], source: LeanSource = 'any'): Promise<T | null> {
     const rows = await runLean(em, this.sqlFor(em), params, source);
-    return rows.length ? em.map<T>(Utils.className(this.entity), rows[0] as never, MAP_OPTIONS) : null;
+    return rows.length ? em.map<T>(Utils.className(this.entity), rows[0] as never) : null;
   }
 
   private sqlFor(em: Em): string {
@@ -72,15 +71,6 @@ function selectList<T>(meta: EntityMetadata<T>, q: (column: string) => string, p
   }
   return columns.join(', ');
 }
-
-/**
- * Rows come from our own columns through MikroORM's conversions, so merge's per-property type validation
- * adds nothing, and the fork is fresh, so there is nothing to cascade the merge into (the references
- * to client/freelancer are created and registered by the entity factory either way). The entity is
- * still managed, snapshotted and flushed with its version check (a quarter of em.map's cost). em.map does
- * not declare these options (it passes them on to merge): src/db/internals.ts.
- */
-const MAP_OPTIONS = MAP_WITHOUT_MERGE_CHECKS;
 
 /**
  * `any` (default): outside a transaction, any read connection, a lagging PostgreSQL replica included.

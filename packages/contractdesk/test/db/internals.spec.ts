@@ -11,10 +11,7 @@ import { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { type ContractDeskOrm, initOrm } from '../../src/config/orm-config';
 import {
   CREATE_KNEX_STEPS,
-  EM_MAP_FORWARDS_OPTIONS,
-  EM_MERGE_READS_OPTIONS,
   KnexBetterSqliteDialect,
-  MAP_WITHOUT_MERGE_CHECKS,
   MIGRATOR_READS_CONFIG,
   TESTED_VERSIONS,
   asKnexTransaction,
@@ -120,13 +117,6 @@ describe('internals the project relies on (canaries)', () => {
   it('BetterSqliteConnection.createKnex() is still the two steps useKnexDialect repeats', () => {
     const source = BetterSqliteConnection.prototype.createKnex.toString();
     for (const step of CREATE_KNEX_STEPS) expect(source, `BetterSqliteConnection.createKnex: ${step}`).to.contain(step);
-  });
-
-  it('em.map still passes its options on to em.merge, which reads the two MAP_WITHOUT_MERGE_CHECKS sets', () => {
-    expect(EntityManager.prototype.map.toString(), 'EntityManager.map no longer forwards its options to merge').to.contain(EM_MAP_FORWARDS_OPTIONS);
-    const merge = EntityManager.prototype.merge.toString();
-    for (const read of EM_MERGE_READS_OPTIONS) expect(merge, `EntityManager.merge: ${read}`).to.contain(read);
-    expect(Object.keys(MAP_WITHOUT_MERGE_CHECKS ?? {}).sort()).to.deep.equal(['cascade', 'validate']);
   });
 
   it("the Migrator reads its settings through em.config.get('migrations'), which withMigrationsOptions answers", () => {
