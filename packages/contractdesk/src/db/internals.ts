@@ -18,7 +18,8 @@ import { ConfigError } from '../errors/domain-error';
  * changes its shape. Versions are pinned exactly in package.json, and the ORM refuses to start on any other
  * (a fresh `npm install` that resolved a new patch would otherwise fail at run time, not at compile time).
  *
- * No other file reads or calls these members directly; they go through the functions and types below.
+ * No other file reads or calls these members directly; they go through the functions and types below. What each
+ * buys (the bench cell and percentage, or the guarantee it is needed for) is in bench/analysis.md, issue 22.
  * "Public" means declared public in MikroORM's .d.ts files, or documented by knex; knex's `Client` members are
  * typed in its .d.ts but not documented, so they count as internal here.
  *
