@@ -48,7 +48,8 @@ async function main() {
     await cpu('read: fork({clear})', 3 * n, () => em0.getContext(false).fork({ clear: true }));
     await cpu('read: uow.read(empty)', 3 * n, () => uow.read(async () => 1));
     const fork = em0.fork({ clear: true }) as EntityManager;
-    await cpu('read: lean findOne readonly (one fork)', 3 * n, (i) => BY_ID.findOne(fork, [ids[i % 6000]], 'readonly'));
+    await cpu('read: lean findOne (one fork)', 3 * n, (i) => BY_ID.findOne(fork, [ids[i % 6000]]));
+    await cpu('read: service.view', 3 * n, (i) => svc.view(ids[i % 6000]));
     await cpu('read: lean findOne managed (new fork)', 3 * n, (i) => BY_ID.findOne(em0.fork({ clear: true }) as EntityManager, [ids[i % 6000]]));
     await cpu('read: service.get', 3 * n, (i) => svc.get(ids[i % 6000]));
     await cpu('read: raw get', 3 * n, (i) => raw.w2([ids[i % 6000]]));

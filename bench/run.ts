@@ -18,7 +18,8 @@ import { type Cell, environment, renderReport } from './report';
  *
  * Env: BENCH_ROUNDS (default 5, plus BENCH_WARMUP=1 untimed), BENCH_SCALE (default 1), BENCH_DIALECTS
  * (sqlite,postgresql), BENCH_IMPLS (raw,plain,services,services-stock,kysely,drizzle,typeorm; ratios need raw; services-stock is PostgreSQL only), BENCH_PEERS_INSTALL (0: do not install bench/peers when missing), BENCH_WORKLOADS (W1..W6), BENCH_MEM_READS
- * (100000; 0 skips the heap check), BENCH_CELL_SECONDS (2: budget per timed loop), BENCH_OUT (where the report goes; default bench/RESULTS.md).
+ * (100000; 0 skips the heap check), BENCH_CELL_SECONDS (2: budget per timed loop), BENCH_OUT (where the report goes; default bench/RESULTS.md), BENCH_SERVICES_READS
+ * (entities: W2/W4 through the entity-returning get/listForClient instead of the read models).
  */
 async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

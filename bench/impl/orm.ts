@@ -91,6 +91,8 @@ export class PlainOrm implements Impl {
   }
 }
 
+const ENTITY_READS = process.env.BENCH_SERVICES_READS === 'entities';
+
 /**
  * Our services, one long-lived ContractService per process as an app would hold it. W1 has no service
  * of its own (services create one contract per transaction), so it goes through the same TransactionScope
@@ -118,9 +120,14 @@ export class ServicesImpl implements Impl {
     });
   }
 
+  /**
+   * W2 and W4 read what the HTTP app's GETs read: read models (`view`, `listViewsForClient`). With
+   * BENCH_SERVICES_READS=entities, the entity-returning `get` and `listForClient` instead, to compare the two.
+   */
   async w2(ids: string[]): Promise<ReadResult[]> {
     const out: ReadResult[] = [];
-    for (const id of ids) out.push(await this.contracts.get(id));
+    if (ENTITY_READS) for (const id of ids) out.push(await this.contracts.get(id));
+    else for (const id of ids) out.push(await this.contracts.view(id));
     return out;
   }
 
@@ -147,7 +154,8 @@ export class ServicesImpl implements Impl {
   }
 
   async list(clientId: string, limit: number): Promise<string[]> {
-    return (await this.contracts.listForClient(clientId, { limit })).map((c) => c.id);
+    if (ENTITY_READS) return (await this.contracts.listForClient(clientId, { limit })).map((c) => c.id);
+    return (await this.contracts.listViewsForClient(clientId, { limit })).map((c) => c.id);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
-import type { Contract } from 'contractdesk';
-import { type AccessService, NotFoundError } from 'contractdesk';
+import type { Contract, ContractView } from 'contractdesk';
+import { type AccessService, NotFoundError, isPartyOf } from 'contractdesk';
 import { forbidden } from './http/auth-errors';
 import type { AppSettings } from './settings';
 
@@ -20,8 +20,8 @@ export class AccessPolicy {
   }
 
   /** Parties see a contract; so does anyone granted `contracts.read`. */
-  async requirePartyOrReader(caller: string, contract: Contract): Promise<void> {
-    if (contract.isParty(caller)) return;
+  async requirePartyOrReader(caller: string, contract: ContractView): Promise<void> {
+    if (isPartyOf(contract, caller)) return;
     if (await this.holds(caller, CONTRACTS_READ)) return;
     throw forbidden('Only the parties of a contract (or holders of contracts.read) may see it');
   }

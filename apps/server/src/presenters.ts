@@ -1,4 +1,4 @@
-import type { Contract } from 'contractdesk';
+import { type Contract, type ContractView, contractView, contractViewBody } from 'contractdesk';
 import type { PushSubscription } from 'contractdesk';
 import type { Role } from 'contractdesk';
 import type { User } from 'contractdesk';
@@ -11,19 +11,9 @@ export function presentUser(user: User, viewer: string | undefined) {
   return viewer === user.id ? { ...shown, email: user.email } : shown;
 }
 
-export function presentContract(contract: Contract) {
-  return {
-    id: contract.id,
-    title: contract.title,
-    clientId: contract.client.id,
-    freelancerId: contract.freelancer.id,
-    amount: contract.amount.toString(),
-    currency: contract.currency,
-    status: contract.status,
-    version: contract.version,
-    createdAt: contract.createdAt.toISOString(),
-    updatedAt: contract.updatedAt.toISOString(),
-  };
+/** A read model as it is, an entity (what a write returns) through the same view: one body shape for both. */
+export function presentContract(contract: Contract | ContractView) {
+  return contractViewBody('client' in contract ? contractView(contract) : contract);
 }
 
 export function presentRole(role: Role) {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export * from './entities';
 export * from './services';
+export * from './views';
 export * from './errors/domain-error';
 export { translateError } from './errors/translate';
 export * from './domain/contract-status';

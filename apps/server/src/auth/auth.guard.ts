@@ -26,7 +26,7 @@ export class AuthGuard implements CanActivate {
     const header = soleAuthorization(request);
     if (header === undefined) return true;
     const { subject } = await this.verifier.verify(header);
-    const user = await this.users.findBySubject(subject);
+    const user = await this.users.identifySubject(subject);
     request.identity = { subject, userId: user?.id };
     return true;
   }

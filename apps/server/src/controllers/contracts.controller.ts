@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HttpReply as Response } from '../http/http-types';
-import type { Contract } from 'contractdesk';
+import type { Contract, ContractView as ContractReadModel } from 'contractdesk';
 import { ContractService } from 'contractdesk';
 import type { ContractGuard } from 'contractdesk/internal';
 import { AccessPolicy, CONTRACTS_READ } from '../access-policy';
@@ -101,8 +101,8 @@ export class ContractsController {
     await this.policy.requireSelfOr(caller, userId, CONTRACTS_READ, 'list these contracts');
     const items =
       clientId !== undefined
-        ? await this.contracts.listForClient(clientId, { limit: queryInt(limit) })
-        : await this.contracts.listForFreelancer(userId, { limit: queryInt(limit) });
+        ? await this.contracts.listViewsForClient(clientId, { limit: queryInt(limit) })
+        : await this.contracts.listViewsForFreelancer(userId, { limit: queryInt(limit) });
     return { items: items.map(presentContract) };
   }
 
@@ -111,7 +111,7 @@ export class ContractsController {
   @ApiOkResponse({ type: ContractView, headers: ETAG, description: 'The contract' })
   @ApiErrors(E.caller, E.id, E.contract)
   async get(@CallerId() caller: string, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
-    const contract = await this.contracts.get(id);
+    const contract = await this.contracts.view(id);
     await this.policy.requirePartyOrReader(caller, contract);
     return this.reply(res, contract);
   }
@@ -192,7 +192,7 @@ export class ContractsController {
     return this.reply(res, contract);
   }
 
-  private reply(res: Response, contract: Contract) {
+  private reply(res: Response, contract: Contract | ContractReadModel) {
     res.header('ETag', etag(contract.version));
     return presentContract(contract);
   }

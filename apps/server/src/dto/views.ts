@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CONTRACT_STATUSES } from 'contractdesk';
+import { CONTRACT_VIEW_FIELDS, type ContractViewBody, type ViewFields, type WireOf } from 'contractdesk';
 import { PARTY_ROLES } from 'contractdesk';
-import { CONTRACT_CURRENCIES } from 'contractdesk/internal';
 
 /** Response bodies, as src/app/presenters.ts writes them (the contract tests check every e2e response against these). */
 
@@ -17,18 +16,21 @@ export class UserList {
   @ApiProperty({ type: [UserView] }) items!: UserView[];
 }
 
-export class ContractView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() title!: string;
-  @ApiProperty({ format: 'uuid' }) clientId!: string;
-  @ApiProperty({ format: 'uuid' }) freelancerId!: string;
-  @ApiProperty({ type: 'string', pattern: '^[0-9]+$', description: 'int64 stroops as decimal digits', example: '1000000' }) amount!: string;
-  @ApiProperty({ enum: CONTRACT_CURRENCIES }) currency!: string;
-  @ApiProperty({ enum: CONTRACT_STATUSES }) status!: string;
-  @ApiProperty({ type: 'integer', minimum: 1, description: 'Also sent as the ETag header' }) version!: number;
-  @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+/**
+ * A response class whose schema is a library view's wire schema, field for field in the view's order: the read
+ * model the services return, the body the presenter writes and this schema come from one definition.
+ */
+function viewClass<F extends ViewFields<never>>(name: string, fields: F): new () => WireOf<F> {
+  const cls = { [name]: class {} }[name];
+  for (const [field, { schema }] of Object.entries(fields)) {
+    ApiProperty({ ...schema, enum: schema.enum && [...schema.enum] })(cls.prototype, field);
+  }
+  return cls as new () => WireOf<F>;
 }
+
+/** CONTRACT_VIEW_FIELDS (contractdesk's views/contract-view.ts). */
+export const ContractView = viewClass('ContractView', CONTRACT_VIEW_FIELDS);
+export type ContractView = ContractViewBody;
 
 export class ContractList {
   @ApiProperty({ type: [ContractView] }) items!: ContractView[];

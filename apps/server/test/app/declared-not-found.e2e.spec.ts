@@ -73,9 +73,9 @@ const RECIPES: Record<string, Record<string, Recipe>> = {
 /** The next token lookup finds the user, then the user is deleted (as by a concurrent DELETE /users/{id}). */
 function deleteAfterLookup(app: RunningApp, userId: string): void {
   const users = app.app.get<UserService>(AUTH_USERS);
-  const original = users.findBySubject.bind(users);
-  users.findBySubject = async (subject) => {
-    users.findBySubject = original;
+  const original = users.identifySubject.bind(users);
+  users.identifySubject = async (subject) => {
+    users.identifySubject = original;
     const user = await original(subject);
     await app.orm.em.fork().nativeDelete(User, { id: userId });
     return user;

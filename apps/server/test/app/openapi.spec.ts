@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { CONTRACT_VIEW_FIELDS } from 'contractdesk';
 import { generateOpenApiJson } from '../../scripts/openapi';
 import { ContractChecker } from './contract';
 import { request } from './http';
@@ -81,6 +82,10 @@ describe('OpenAPI document', () => {
       { in: 'header', name: 'If-Match', required: false, schema: { type: 'string' }, description: (amount.parameters as any[]).find((p) => p.name === 'If-Match')?.description },
     ]);
     expect((document.components!.schemas!.ContractView as any).properties.amount).to.include({ type: 'string', pattern: '^[0-9]+$' });
+    // The schema is the library's read model, field for field and in its order (views/contract-view.ts).
+    const contractView = document.components!.schemas!.ContractView as any;
+    expect(contractView.required).to.deep.equal(Object.keys(CONTRACT_VIEW_FIELDS));
+    for (const [name, field] of Object.entries(CONTRACT_VIEW_FIELDS)) expect(contractView.properties[name], name).to.deep.include(field.schema);
     const conflict = JSON.stringify(amount.responses['409']);
     expect(conflict).to.include('CONTRACT.VERSION_CONFLICT');
   });

@@ -4,13 +4,9 @@ import {
   type Connection,
   type ConnectionType,
   type EntityManager,
-  type EntityMetadata,
-  type EntityProperty,
   type IDatabaseDriver,
   type LogContext,
   type MigrationsOptions,
-  ReferenceKind,
-  SCALAR_TYPES,
   Utils,
 } from '@mikro-orm/core';
 import { type AbstractSqlConnection, BetterSqliteKnexDialect, type Knex } from '@mikro-orm/knex';
@@ -22,7 +18,8 @@ import { ConfigError } from '../errors/domain-error';
  * changes its shape. Versions are pinned exactly in package.json, and the ORM refuses to start on any other
  * (a fresh `npm install` that resolved a new patch would otherwise fail at run time, not at compile time).
  *
- * No other file reads or calls these members directly; they go through the functions and types below.
+ * No other file reads or calls these members directly; they go through the functions and types below. What each
+ * buys (the bench cell and percentage, or the guarantee it is needed for) is in bench/analysis.md, issue 22.
  * "Public" means declared public in MikroORM's .d.ts files, or documented by knex; knex's `Client` members are
  * typed in its .d.ts but not documented, so they count as internal here.
  *
@@ -30,10 +27,8 @@ import { ConfigError } from '../errors/domain-error';
  * - `Connection.config`, `.type`, `.options`, `.executeQuery()`, `.logQuery()`, `AbstractSqlConnection
  *   .transformRawResult()` (db/lean-transaction.ts, db/sqlite-driver.ts, db/replicas.ts);
  * - `AbstractSqlConnection.client`, `.connected`, `.createKnexClient()`: useKnexDialect (db/sqlite-driver.ts);
- * - `DatabaseDriver.connection`, `.replicas`, `.rethrow()` (db/pg-driver.ts, db/sqlite-driver.ts, db/replicas.ts).
+ * - `DatabaseDriver.connection`, `.replicas` (db/pg-driver.ts, db/replicas.ts).
  * MikroORM, behaviour relied on:
- * - em.map's type-fix condition, copied by typeFixedProps (db/lean-query.ts);
- * - em.map forwarding options it does not declare (`validate`, `cascade`) to em.merge: MAP_WITHOUT_MERGE_CHECKS;
  * - the Migrator reading its settings as `em.config.get('migrations')`: withMigrationsOptions (db/migrator.ts);
  * - a LeanTransaction standing in for a knex Transaction as MikroORM's transaction context: asKnexTransaction.
  * knex (through MikroORM's knex instance, `getKnex().client`):
@@ -102,41 +97,6 @@ export interface KnexSqliteTransactionClass {
   new (...args: unknown[]): KnexSqliteTransaction;
   readonly prototype: KnexSqliteTransaction;
 }
-
-/**
- * The properties whose raw values `em.map` passes through the validator's type fixes (SQLite's epoch numbers →
- * Date, …). This is em.map's own condition, copied so the read-only lean reads hydrate the same values without
- * registering the entity (em.map always does).
- */
-const typeFixed = new WeakMap<object, EntityProperty[]>();
-export function typeFixedProps<T>(meta: EntityMetadata<T>): EntityProperty<T>[] {
-  // Keyed by the metadata object itself, so what comes back is that entity's own properties.
-  let props = typeFixed.get(meta) as EntityProperty<T>[] | undefined;
-  if (!props) {
-    props = meta.props.filter(
-      (prop) => prop.kind === ReferenceKind.SCALAR && SCALAR_TYPES.includes(prop.runtimeType) && !prop.customType && (prop.setter || !prop.getter),
-    );
-    typeFixed.set(meta, props);
-  }
-  return props;
-}
-
-/**
- * The source text of that condition as MikroORM 6.6.16 writes it in `EntityManager.prototype.map`; the canary
- * checks it is still there, so a change to em.map cannot silently diverge from typeFixedProps.
- */
-export const EM_MAP_CONDITION = 'prop?.kind === enums_1.ReferenceKind.SCALAR && enums_1.SCALAR_TYPES.includes(prop.runtimeType) && !prop.customType && (prop.setter || !prop.getter)';
-
-/**
- * em.map passes its options on to em.merge, which reads `validate` and `cascade` although em.map declares only
- * `schema`. The lean reads' rows come from our own columns through MikroORM's conversions, so merge's per-property
- * validation adds nothing, and their fork is fresh, so there is nothing to cascade the merge into.
- */
-export const MAP_WITHOUT_MERGE_CHECKS = { validate: false, cascade: false } as Parameters<EntityManager['map']>[2];
-
-/** Where em.map spreads its options into merge's, and where merge reads the two MAP_WITHOUT_MERGE_CHECKS sets. */
-export const EM_MAP_FORWARDS_OPTIONS = 'refresh: true, ...options';
-export const EM_MERGE_READS_OPTIONS = ['options.validate ??= true', 'options.cascade ??= true'] as const;
 
 /**
  * The EntityManager as MikroORM's Migrator sees it, with `config.get('migrations')` answering `options`: the
@@ -222,7 +182,6 @@ export const CREATE_KNEX_STEPS = ['this.client = this.createKnexClient(', 'this.
 interface DriverProtected<C> {
   readonly connection: C;
   readonly replicas?: C[];
-  rethrow<T>(promise: Promise<T>): Promise<T>;
 }
 
 const NO_REPLICAS: readonly never[] = Object.freeze([]);
@@ -239,11 +198,6 @@ export function driverPrimaryConnection<C extends Connection>(driver: IDatabaseD
 /** The driver's replica connections (empty without `replicas`). */
 export function driverReplicaConnections<C extends Connection>(driver: IDatabaseDriver<C>): readonly C[] {
   return driverProtected(driver).replicas ?? NO_REPLICAS;
-}
-
-/** What MikroORM's driver methods do with a query's promise: driver errors become MikroORM's typed exceptions. */
-export function driverRethrow<T>(driver: IDatabaseDriver, promise: Promise<T>): Promise<T> {
-  return driverProtected(driver).rethrow(promise);
 }
 
 // ---- knex's client (MikroORM's `getKnex().client`): undocumented members ----

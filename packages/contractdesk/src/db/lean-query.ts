@@ -1,6 +1,5 @@
 import { type EntityMetadata, type EntityName, type EntityProperty, ReferenceKind, Utils } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { MAP_WITHOUT_MERGE_CHECKS, typeFixedProps } from './internals';
 import { primaryBehind, withReplicaFallback } from './replicas';
 
 type Em = EntityManager;
@@ -9,7 +8,7 @@ type Em = EntityManager;
  * A lean read: the SELECT is written once per entity and query shape, runs as a parameterized (SQLite:
  * prepared and cached) statement on the connection the EntityManager would use (the transaction's
  * inside a transaction, else one from the pool), and its rows become managed entities through `em.map`,
- * in the caller's fork. It skips MikroORM's per-call query building (QueryBuilder → knex → SQL text),
+ * in the caller's fork (MikroORM's public hydration: what `find` builds). It skips MikroORM's per-call query building (QueryBuilder → knex → SQL text),
  * which costs more than the query itself on SQLite. The columns and conversions are MikroORM's own
  * (custom types' `convertToJSValueSQL`, `em.map` → hydrator), so entities come out the same as from `find`.
  *
@@ -25,39 +24,18 @@ export class LeanQuery<T extends object> {
   ) {}
 
   /**
-   * `managed` (default): entities join the operation's fork, snapshotted for change tracking, as `find`
-   * returns them; use it wherever the operation may change and flush what it read.
-   * `readonly`: for operations that only return what they read (the fork is dropped on return, so nothing
-   * could be flushed anyway). The entity is built by the same factory and hydrator, but not registered in the
-   * identity map and not snapshotted, which is a third of the cost per row. Its `client`/`freelancer`
-   * references are still managed by the operation's fork, so `ref.load()` works as with `find`.
+   * Entities join the operation's fork, snapshotted for change tracking, as `find` returns them. Operations that
+   * only show what they read use read models instead (db/view-query.ts), which build no entity at all.
    */
-  async find(em: Em, params: readonly unknown[], mode: LeanMode = 'managed', source: LeanSource = 'any'): Promise<T[]> {
+  async find(em: Em, params: readonly unknown[], source: LeanSource = 'any'): Promise<T[]> {
     const rows = await runLean(em, this.sqlFor(em), params, source);
-    const toEntity = this.mapper(em, mode);
-    return rows.map(toEntity);
-  }
-
-  async findOne(em: Em, params: readonly unknown[], mode: LeanMode = 'managed', source: LeanSource = 'any'): Promise<T | null> {
-    const rows = await runLean(em, this.sqlFor(em), params, source);
-    return rows.length ? this.mapper(em, mode)(rows[0]) : null;
-  }
-
-  private mapper(em: Em, mode: LeanMode): (row: Record<string, unknown>) => T {
     const name = Utils.className(this.entity);
-    if (mode === 'managed') return (row) => em.map<T>(name, row as never, MAP_OPTIONS);
-    const meta = em.getMetadata().get<T>(name);
-    const driver = em.getDriver();
-    const factory = em.getEntityFactory();
-    const validator = em.getValidator();
-    const fixed = typeFixedProps(meta);
-    return (row) => {
-      // em.map's own preparation (column → property names, then the validator's type fixes, e.g. SQLite's
-      // epoch numbers → Date), so both modes hydrate the same values.
-      const data = driver.mapResult(row as never, meta) as Record<string, unknown>;
-      for (const prop of fixed) if (prop.name in data) data[prop.name] = validator.validateProperty(prop, data[prop.name], data);
-      return factory.create<T>(name, data as never, READONLY_OPTIONS);
-    };
+    return rows.map((row) => em.map<T>(name, row as never));
+  }
+
+  async findOne(em: Em, params: readonly unknown[], source: LeanSource = 'any'): Promise<T | null> {
+    const rows = await runLean(em, this.sqlFor(em), params, source);
+    return rows.length ? em.map<T>(Utils.className(this.entity), rows[0] as never) : null;
   }
 
   private sqlFor(em: Em): string {
@@ -95,20 +73,6 @@ function selectList<T>(meta: EntityMetadata<T>, q: (column: string) => string, p
 }
 
 /**
- * Rows come from our own columns through MikroORM's conversions, so merge's per-property type validation
- * adds nothing, and the fork is fresh, so there is nothing to cascade the merge into (the references
- * to client/freelancer are created and registered by the entity factory either way). The entity is
- * still managed, snapshotted and flushed with its version check (a quarter of em.map's cost). em.map does
- * not declare these options (it passes them on to merge): src/db/internals.ts.
- */
-const MAP_OPTIONS = MAP_WITHOUT_MERGE_CHECKS;
-
-/** What `em.map` passes to the factory, minus `merge` (identity-map registration and snapshot). */
-const READONLY_OPTIONS = { merge: false, refresh: true, convertCustomTypes: true } as const;
-
-export type LeanMode = 'managed' | 'readonly';
-
-/**
  * `any` (default): outside a transaction, any read connection, a lagging PostgreSQL replica included.
  * `primary`: never a replica; for reads that decide about a caller (who the token's subject is), which
  * docs/operations.md promises never use replica data. A SQLite file's reader is not a replica (same file, the
@@ -121,7 +85,7 @@ interface LeanConnection {
   leanQuery(sql: string, params: readonly unknown[], ctx?: unknown): Promise<Record<string, unknown>[]>;
 }
 
-function runLean(em: Em, sql: string, params: readonly unknown[], source: LeanSource): Promise<Record<string, unknown>[]> {
+export function runLean(em: Em, sql: string, params: readonly unknown[], source: LeanSource): Promise<Record<string, unknown>[]> {
   // Inside a transaction: its connection. Outside: a read connection where the configuration has one (SQLite
   // files get their own reader, so reads never queue behind a writer waiting for the write lock; PostgreSQL
   // replicas, with a fallback to the primary when one is unreachable, db/replicas.ts).

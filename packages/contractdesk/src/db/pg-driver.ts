@@ -5,10 +5,10 @@ import { PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql'
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
 import { plannedInsertMany } from './planned-insert';
-import { plannedUpdate } from './planned-update';
+import { convertingErrors, plannedUpdate } from './planned-update';
 import { assertDefaultSchema } from './schema-option';
 import { pickReadConnection, registerReplicas, withReplicaFallback } from './replicas';
-import { driverPrimaryConnection, driverReplicaConnections, driverRethrow } from './internals';
+import { driverPrimaryConnection, driverReplicaConnections } from './internals';
 
 interface RawPg {
   query(sql: string): Promise<unknown>;
@@ -90,12 +90,12 @@ export class ContractDeskPostgreSqlDriver extends AbstractSqlDriver<ContractDesk
 
   // The Unit of Work's single-row update without a QueryBuilder per call (db/planned-update.ts).
   override nativeUpdate<T extends object>(entityName: string, where: FilterQuery<T>, data: EntityDictionary<T>, options: NativeInsertUpdateOptions<T> & UpsertOptions<T> = {}): Promise<QueryResult<T>> {
-    return plannedUpdate(this, (p) => driverRethrow(this, p), entityName, where, data, options) ?? super.nativeUpdate(entityName, where, data, options);
+    return plannedUpdate(this, convertingErrors(this), entityName, where, data, options) ?? super.nativeUpdate(entityName, where, data, options);
   }
 
   // The Unit of Work's batched INSERT, its text written once per entity, column shape and row count (db/planned-insert.ts).
   override nativeInsertMany<T extends object>(entityName: string, data: EntityDictionary<T>[], options: NativeInsertUpdateManyOptions<T> = {}, transform?: (sql: string) => string): Promise<QueryResult<T>> {
-    return plannedInsertMany(this, (p) => driverRethrow(this, p), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
+    return plannedInsertMany(this, convertingErrors(this), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
   }
 
   // Replicas: skip one that is down instead of MikroORM's blind random pick (db/replicas.ts).

@@ -107,3 +107,14 @@ function buildStatement<T>(driver: AbstractSqlDriver, meta: EntityMetadata<T>, w
   const returning = version ? ` returning ${q(version.fieldNames[0])}` : '';
   return `update ${q(meta.tableName)} set ${sets.join(', ')} where ${conditions.join(' and ')}${returning}`;
 }
+
+/**
+ * What MikroORM's driver methods do with a query's promise (its protected `rethrow`), through the driver's public
+ * `convertException`: a driver error becomes MikroORM's typed exception (UniqueConstraintViolationException, …).
+ */
+export function convertingErrors(driver: { convertException(error: Error): Error }): <R>(promise: Promise<R>) => Promise<R> {
+  return (promise) =>
+    promise.catch((error: unknown) => {
+      throw driver.convertException(error as Error);
+    });
+}

@@ -6,7 +6,6 @@ import {
   KnexBetterSqliteDialect,
   type KnexClient,
   connectionType,
-  driverRethrow,
   knexAcquireRawConnection,
   knexClientOf,
   knexConnectionSettings,
@@ -19,7 +18,7 @@ import { loadBetterSqlite3 } from './better-sqlite3';
 import { type RawDialect, withLeanTransactions } from './lean-transaction';
 import { bindScalar } from './bound-params';
 import { plannedInsertMany } from './planned-insert';
-import { plannedUpdate } from './planned-update';
+import { convertingErrors, plannedUpdate } from './planned-update';
 import type { BeginsImmediate } from '../guest/readiness';
 
 /** Per-connection SQLite settings, applied to every raw connection the pool opens. */
@@ -241,11 +240,11 @@ export class ContractDeskSqliteDriver extends AbstractSqlDriver<ContractDeskSqli
 
   // The Unit of Work's single-row update without a QueryBuilder per call (db/planned-update.ts).
   override nativeUpdate<T extends object>(entityName: string, where: FilterQuery<T>, data: EntityDictionary<T>, options: NativeInsertUpdateOptions<T> & UpsertOptions<T> = {}): Promise<QueryResult<T>> {
-    return plannedUpdate(this, (p) => driverRethrow(this, p), entityName, where, data, options) ?? super.nativeUpdate(entityName, where, data, options);
+    return plannedUpdate(this, convertingErrors(this), entityName, where, data, options) ?? super.nativeUpdate(entityName, where, data, options);
   }
 
   // The Unit of Work's batched INSERT, its text written once per entity, column shape and row count (db/planned-insert.ts).
   override nativeInsertMany<T extends object>(entityName: string, data: EntityDictionary<T>[], options: NativeInsertUpdateManyOptions<T> = {}, transform?: (sql: string) => string): Promise<QueryResult<T>> {
-    return plannedInsertMany(this, (p) => driverRethrow(this, p), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
+    return plannedInsertMany(this, convertingErrors(this), entityName, data, options, transform) ?? super.nativeInsertMany(entityName, data, options, transform);
   }
 }

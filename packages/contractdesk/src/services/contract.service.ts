@@ -3,14 +3,21 @@ import { User } from '../entities/user.entity';
 import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-error';
 import { LeanQuery } from '../db/lean-query';
+import { ViewQuery } from '../db/view-query';
+import { CONTRACT_VIEW_FIELDS, type ContractView } from '../views/contract-view';
 import { type Em, TransactionScope } from './transaction-scope';
 
-// Hot reads as lean queries (SQL written once; read-only operations build unmanaged entities, changes load
-// managed ones into the operation's fork).
+// Entity reads as lean queries (SQL written once, entities through em.map into the operation's fork).
 const BY_ID = new LeanQuery(Contract, (col) => `${col('id')} = ?`);
 const NEWEST_FIRST = (side: 'client' | 'freelancer') =>
   new LeanQuery(Contract, (col) => `${col(side)} = ? order by ${col('createdAt')} desc, ${col('id')} desc limit ?`);
 const LIST_BY = { client: NEWEST_FIRST('client'), freelancer: NEWEST_FIRST('freelancer') };
+
+// The read side: the same reads as read models, for callers that only show what they read.
+const VIEW_BY_ID = new ViewQuery(Contract, CONTRACT_VIEW_FIELDS, (col) => `${col('id')} = ?`);
+const VIEWS_NEWEST_FIRST = (side: 'client' | 'freelancer') =>
+  new ViewQuery(Contract, CONTRACT_VIEW_FIELDS, (col) => `${col(side)} = ? order by ${col('createdAt')} desc, ${col('id')} desc limit ?`);
+const VIEWS_BY = { client: VIEWS_NEWEST_FIRST('client'), freelancer: VIEWS_NEWEST_FIRST('freelancer') };
 
 export interface CreateContractInput {
   title: unknown;
@@ -68,10 +75,37 @@ export class ContractService {
   get(id: unknown): Promise<Contract> {
     const contractId = validate.uuid('id', id);
     return this.tx.read(async (em) => {
-      const contract = await BY_ID.findOne(em, [contractId], 'readonly');
+      const contract = await BY_ID.findOne(em, [contractId]);
       if (!contract) throw NotFoundError.contract(contractId);
       return contract;
     });
+  }
+
+  /**
+   * The contract as a read model (a frozen ContractView, views/contract-view.ts) rather than an entity: for callers
+   * that show it or decide nothing on it. Same checks and errors as `get`; changes still go through `transition` & co.
+   */
+  view(id: unknown): Promise<ContractView> {
+    const contractId = validate.uuid('id', id);
+    return this.tx.query(async (em) => {
+      const view = await VIEW_BY_ID.one(em, [contractId]);
+      if (!view) throw NotFoundError.contract(contractId);
+      return view;
+    });
+  }
+
+  /** `listForClient` as read models. */
+  async listViewsForClient(clientId: unknown, options: { limit?: unknown } = {}): Promise<ContractView[]> {
+    const { limit } = validate.record<{ limit?: unknown }>('options', options);
+    const userId = validate.uuid('clientId', clientId);
+    return this.tx.query((em) => VIEWS_BY.client.all(em, [userId, validate.listLimit(limit)]));
+  }
+
+  /** `listForFreelancer` as read models. */
+  async listViewsForFreelancer(freelancerId: unknown, options: { limit?: unknown } = {}): Promise<ContractView[]> {
+    const { limit } = validate.record<{ limit?: unknown }>('options', options);
+    const userId = validate.uuid('freelancerId', freelancerId);
+    return this.tx.query((em) => VIEWS_BY.freelancer.all(em, [userId, validate.listLimit(limit)]));
   }
 
   async listForClient(clientId: unknown, options: { limit?: unknown } = {}): Promise<Contract[]> {
@@ -158,7 +192,7 @@ export class ContractService {
   }
 
   private listFor(side: 'client' | 'freelancer', userId: string, limit: number): Promise<Contract[]> {
-    return this.tx.read((em) => LIST_BY[side].find(em, [userId, limit], 'readonly'));
+    return this.tx.read((em) => LIST_BY[side].find(em, [userId, limit]));
   }
 
   /**

@@ -62,6 +62,18 @@ export class TransactionScope {
     }
   }
 
+  /**
+   * Reads that build no entities (read models): nothing lands in an identity map, so they need no fork. Inside a
+   * caller's transaction they read there, as `read` does.
+   */
+  async query<T>(work: (em: Em) => Promise<T>): Promise<T> {
+    try {
+      return await work(this.em.getContext(false) as Em);
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
   /** Errors from a lean query come straight from the driver: let MikroORM classify them first. */
   private translate(error: unknown): DomainError {
     const failure = translateError(toDriverException(error, this.em));

@@ -4,9 +4,12 @@ import * as validate from '../domain/validation';
 import { ConflictError, NotFoundError } from '../errors/domain-error';
 import { type Em, TransactionScope } from './transaction-scope';
 import { LeanQuery } from '../db/lean-query';
+import { ViewQuery } from '../db/view-query';
+import { USER_IDENTITY_FIELDS, type UserIdentity } from '../views/user-identity';
 
-// The HTTP guard resolves a token's subject on every authenticated request: a lean, read-only lookup.
 const BY_SUBJECT = new LeanQuery(User, (col) => `${col('authSubject')} = ?`);
+// The HTTP guard resolves a token's subject on every authenticated request: a read model, no entity.
+const IDENTITY_BY_SUBJECT = new ViewQuery(User, USER_IDENTITY_FIELDS, (col) => `${col('authSubject')} = ?`);
 
 export interface RegisterUserInput {
   username: unknown;
@@ -44,7 +47,13 @@ export class UserService {
    */
   findBySubject(authSubject: unknown): Promise<User | null> {
     const subject = validate.authSubject(authSubject);
-    return this.tx.read((em) => BY_SUBJECT.findOne(em, [subject], 'readonly', 'primary'));
+    return this.tx.read((em) => BY_SUBJECT.findOne(em, [subject], 'primary'));
+  }
+
+  /** `findBySubject` as a read model: who the subject is (the user's id), or null; also from the primary only. */
+  identifySubject(authSubject: unknown): Promise<UserIdentity | null> {
+    const subject = validate.authSubject(authSubject);
+    return this.tx.query((em) => IDENTITY_BY_SUBJECT.one(em, [subject], 'primary'));
   }
 
   get(id: unknown): Promise<User> {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Connection, DriverException, EntityManager } from '@mikro-orm/core';
+import { Connection, EntityManager } from '@mikro-orm/core';
 import { BetterSqliteConnection } from '@mikro-orm/better-sqlite';
 import { AbstractSqlConnection, AbstractSqlDriver, AbstractSqlPlatform, BaseSqliteConnection, BetterSqliteKnexDialect } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
@@ -11,11 +11,7 @@ import { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { type ContractDeskOrm, initOrm } from '../../src/config/orm-config';
 import {
   CREATE_KNEX_STEPS,
-  EM_MAP_CONDITION,
-  EM_MAP_FORWARDS_OPTIONS,
-  EM_MERGE_READS_OPTIONS,
   KnexBetterSqliteDialect,
-  MAP_WITHOUT_MERGE_CHECKS,
   MIGRATOR_READS_CONFIG,
   TESTED_VERSIONS,
   asKnexTransaction,
@@ -28,7 +24,6 @@ import {
   connectionType,
   driverPrimaryConnection,
   driverReplicaConnections,
-  driverRethrow,
   installedVersions,
   knexAcquireConnection,
   knexAcquireRawConnection,
@@ -72,10 +67,6 @@ describe('internals the project relies on (canaries)', () => {
       expect((error as DomainError).code).to.equal('CONFIG.UNSUPPORTED_ORM_VERSION');
       expect((error as DomainError).message).to.contain('@mikro-orm/core 6.6.17').and.contain('6.6.16');
     }
-  });
-
-  it('em.map still decides type fixes by the condition typeFixedProps copies', () => {
-    expect(EntityManager.prototype.map.toString(), 'EntityManager.prototype.map changed: revisit typeFixedProps').to.contain(EM_MAP_CONDITION);
   });
 
   it('the protected connection members the lean transactions call still exist', () => {
@@ -127,13 +118,6 @@ describe('internals the project relies on (canaries)', () => {
   it('BetterSqliteConnection.createKnex() is still the two steps useKnexDialect repeats', () => {
     const source = BetterSqliteConnection.prototype.createKnex.toString();
     for (const step of CREATE_KNEX_STEPS) expect(source, `BetterSqliteConnection.createKnex: ${step}`).to.contain(step);
-  });
-
-  it('em.map still passes its options on to em.merge, which reads the two MAP_WITHOUT_MERGE_CHECKS sets', () => {
-    expect(EntityManager.prototype.map.toString(), 'EntityManager.map no longer forwards its options to merge').to.contain(EM_MAP_FORWARDS_OPTIONS);
-    const merge = EntityManager.prototype.merge.toString();
-    for (const read of EM_MERGE_READS_OPTIONS) expect(merge, `EntityManager.merge: ${read}`).to.contain(read);
-    expect(Object.keys(MAP_WITHOUT_MERGE_CHECKS ?? {}).sort()).to.deep.equal(['cascade', 'validate']);
   });
 
   it("the Migrator reads its settings through em.config.get('migrations'), which withMigrationsOptions answers", () => {
@@ -216,12 +200,6 @@ describe('internals the project relies on (canaries)', () => {
       expect(await connectionExecuteQuery(primary, 'select 1', async () => 42), 'Connection.executeQuery').to.equal(42);
       expect(() => connectionLogQuery(primary, 'select 1'), 'Connection.logQuery').not.to.throw();
       expect(connectionTransformRawResult(primary, [{ a: 1 }], 'get'), 'AbstractSqlConnection.transformRawResult').to.deep.equal({ a: 1 });
-    });
-
-    it("the driver's protected rethrow turns a driver error into MikroORM's exception", async () => {
-      const raw = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
-      const error: unknown = await driverRethrow(orm.em.getDriver(), Promise.reject(raw)).catch((e: unknown) => e);
-      expect(error, 'DatabaseDriver.rethrow').to.be.instanceOf(DriverException);
     });
 
     it("knex's client: config.pool, connectionSettings, acquire/release and raw connections", async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OptimisticLockError } from '@mikro-orm/core';
+import { CheckConstraintViolationException, OptimisticLockError } from '@mikro-orm/core';
 import { Contract } from '../../src/entities/contract.entity';
 import { ContractService } from '../../src/services/contract.service';
 import { describeEachDialect } from '../helpers/orm';
@@ -26,6 +26,19 @@ describeEachDialect('planned single-row updates', (db) => {
     }
     return created;
   }
+
+  it("a driver error on the planned path surfaces as MikroORM's typed exception, as on MikroORM's own path", async () => {
+    const contract = await makeContract(db.em());
+    const em = db.em();
+    const loaded = await em.findOneOrFail(Contract, contract.id);
+    // Past the entity's validation: only the database's CHECK (amount >= 0) refuses it.
+    (loaded as { amount: bigint }).amount = -1n;
+    const built = await queryBuildersDuring(async () => {
+      const error: unknown = await em.flush().catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(CheckConstraintViolationException);
+    });
+    expect(built, 'the planned update ran').to.equal(0);
+  });
 
   it('a versioned change flushes without building a query, and a stale version is still refused', async () => {
     const contract = await makeContract(db.em());

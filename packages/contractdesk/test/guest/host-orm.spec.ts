@@ -12,6 +12,7 @@ import { ContractDeskSqliteDriver } from '../../src/db/sqlite-driver';
 import { Contract as CdContract, User as CdUser, contractDeskEntities, contractDeskTables } from '../../src/entities';
 import { contractDeskMigrationStatus, contractDeskMigrationsOptions, migrateContractDesk } from '../../src/guest/migrations';
 import { ContractService } from '../../src/services/contract.service';
+import { contractView } from '../../src/views/contract-view';
 import { PushSubscriptionService } from '../../src/services/push-subscription.service';
 import { UserService } from '../../src/services/user.service';
 import { DEFAULT_PUSH_POLICY } from '../../src/domain/push-endpoint';
@@ -158,6 +159,18 @@ for (const variant of DIALECTS) {
       expect(await check.count(CdUser, { username: `${tag}r` })).to.equal(0);
       expect(await check.count(HostUser, { name: `${tag}-kept` })).to.equal(1);
       expect(await check.count(CdUser, { username: `${tag}k` })).to.equal(1);
+    });
+
+    it("read models on the host's driver hold what its entities hold (int64 exact, dates as Date)", async () => {
+      const users = new UserService(orm.em.fork() as EntityManager);
+      const client = await users.register({ username: uniqueName('vc'), email: `${uniqueName('vc')}@example.com`, role: 'client' });
+      const freelancer = await users.register({ username: uniqueName('vf'), email: `${uniqueName('vf')}@example.com`, role: 'freelancer' });
+      const contracts = new ContractService(orm.em.fork() as EntityManager);
+      const made = await contracts.create({ title: 'Guest view', clientId: client.id, freelancerId: freelancer.id, amount: '9223372036854775807' });
+      const view = await contracts.view(made.id);
+      expect(view).to.deep.equal(contractView(await contracts.get(made.id)));
+      expect(view.amount).to.equal(9223372036854775807n);
+      expect(await contracts.listViewsForClient(client.id)).to.deep.equal([view]);
     });
 
     it('claims a push endpoint for exactly one account on the host driver', async () => {

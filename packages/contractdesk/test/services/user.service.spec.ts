@@ -16,6 +16,20 @@ describeEachDialect('UserService', (db) => {
     expect(loaded.createdAt.getTime()).to.equal(user.createdAt.getTime());
   });
 
+  it("resolves a token's subject to its user: the entity (findBySubject) and the read model (identifySubject)", async () => {
+    const user = await users().register({ username: 'sub', email: 'sub@example.org', role: 'client' }, 'idp|Sub-1');
+    expect((await users().findBySubject('idp|Sub-1'))?.id).to.equal(user.id);
+    const identity = await users().identifySubject('idp|Sub-1');
+    expect(identity).to.deep.equal({ id: user.id });
+    expect(Object.isFrozen(identity)).to.equal(true);
+    // Compared exactly, as the subject was bound.
+    expect(await users().identifySubject('idp|sub-1')).to.equal(null);
+    await users().delete(user.id);
+    expect(await users().identifySubject('idp|Sub-1')).to.equal(null);
+    expect(await users().findBySubject('idp|Sub-1')).to.equal(null);
+    await expectDomainError(() => users().identifySubject(''), 'VALIDATION.REQUIRED');
+  });
+
   it('refuses a taken username or email (case-insensitively) with typed conflicts, writing nothing', async () => {
     await users().register({ username: 'ada', email: 'ada@example.org', role: 'client' });
     await expectDomainError(users().register({ username: 'ADA', email: 'other@example.org', role: 'client' }), 'USER.USERNAME_TAKEN');
