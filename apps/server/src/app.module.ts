@@ -17,14 +17,17 @@ import { APP_SETTINGS } from './tokens';
 
 /**
  * ContractDesk's own HTTP host: the same ContractDeskModule a host application imports (the services, the
- * push-endpoint policy, MikroORM with a request context per request), plus the controllers and the access policy.
+ * push-endpoint policy, MikroORM), plus the controllers and the access policy.
  */
 @Module({})
 export class AppModule {
   static register(settings: AppSettings, orm: Partial<Options> = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ContractDeskModule.forRoot({ env: settings.env, pushPolicy: settings.pushPolicy, orm })],
+      // No request context: the app reaches the database only through the services, and each of their operations
+      // forks (or joins a transaction) by itself, so requests stay isolated without paying for a fork per request
+      // (and the middleware that opens it) that no route uses.
+      imports: [ContractDeskModule.forRoot({ env: settings.env, pushPolicy: settings.pushPolicy, orm, requestContext: false })],
       controllers: [HealthController, UsersController, UserAccessController, ContractsController, RolesController, PushSubscriptionsController],
       providers: [
         { provide: APP_SETTINGS, useValue: settings },

@@ -51,7 +51,7 @@ export class EdgeModule {
       ],
       providers: [
         { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(settings.auth) },
-        // Its own UserService on the request-scoped EntityManager: guards run inside the request context.
+        // Its own UserService on the ORM's EntityManager: like every service operation, its lookups fork or join by themselves.
         { provide: AUTH_USERS, useFactory: (em: EntityManager) => new UserService(em as SqlEntityManager), inject: [EntityManager] },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: ThrottlerGuard },

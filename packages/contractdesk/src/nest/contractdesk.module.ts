@@ -25,13 +25,20 @@ export interface ContractDeskModuleOptions {
    * entities are ContractDesk's; add the host's entities with the second argument).
    */
   registerOrm?: boolean;
+  /**
+   * With `registerOrm`: open MikroORM's request context (an EntityManager fork) for every request. Default true,
+   * for hosts whose own code uses the injected EntityManager. A host that reaches the database only through the
+   * services can turn it off: each service operation forks (or joins a transaction) by itself, so requests
+   * still never share an identity map, and a request then pays for no fork it does not use.
+   */
+  requestContext?: boolean;
   /** Make the services injectable everywhere without importing this module again. Default false. */
   isGlobal?: boolean;
 }
 
 export interface ContractDeskModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest's FactoryProvider contract: the host's factory takes its `inject` values, typed as the host likes
-  useFactory: (...args: any[]) => Promise<Omit<ContractDeskModuleOptions, 'registerOrm' | 'isGlobal'>> | Omit<ContractDeskModuleOptions, 'registerOrm' | 'isGlobal'>;
+  useFactory: (...args: any[]) => Promise<Omit<ContractDeskModuleOptions, 'registerOrm' | 'isGlobal' | 'requestContext'>> | Omit<ContractDeskModuleOptions, 'registerOrm' | 'isGlobal' | 'requestContext'>;
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
   registerOrm?: boolean;
   isGlobal?: boolean;
@@ -53,9 +60,9 @@ function resolve(options: Omit<ContractDeskModuleOptions, 'registerOrm' | 'isGlo
   return { env, orm: options.orm ?? {}, pushPolicy: options.pushPolicy ?? pushPolicyFromEnv(env) };
 }
 
-/** MikroORM's configuration for the module: ContractDesk's, a request context per request. */
-function ormOptions(options: ResolvedContractDeskOptions): MikroOrmModuleOptions {
-  return { ...createConfig(options.env, options.orm), registerRequestContext: true };
+/** MikroORM's configuration for the module: ContractDesk's, a request context per request unless turned off. */
+function ormOptions(options: ResolvedContractDeskOptions, requestContext = true): MikroOrmModuleOptions {
+  return { ...createConfig(options.env, options.orm), registerRequestContext: requestContext };
 }
 
 /**
@@ -142,7 +149,7 @@ export class ContractDeskModule {
     return {
       module: ContractDeskModule,
       global: options.isGlobal ?? false,
-      imports: options.registerOrm === false ? [] : [MikroOrmModule.forRoot(ormOptions(resolved))],
+      imports: options.registerOrm === false ? [] : [MikroOrmModule.forRoot(ormOptions(resolved, options.requestContext))],
       providers: [{ provide: CONTRACTDESK_OPTIONS, useValue: resolved }, ...SERVICE_PROVIDERS],
       exports: [...SERVICES, CONTRACTDESK_OPTIONS],
     };
