@@ -204,13 +204,14 @@ export class ContractService {
     const contractId = validate.uuid('id', id);
     const expected = validate.integer('expectedVersion', expectedVersion, 1, validate.LIMITS.versionMax);
     try {
-      return await this.tx.write(async (em) => {
+      return await this.tx.write(async (em, scope) => {
         const contract = await BY_ID.findOne(em, [contractId]);
         if (!contract) throw NotFoundError.contract(contractId);
         await guard?.(contract);
         if (contract.version !== expected) throw ConflictError.versionConflict(contractId, expected, contract.version);
         apply(contract);
-        await em.flush();
+        // In our own transaction the flush before COMMIT writes it (and raises a version conflict there).
+        if (!scope.commitFlushes) await em.flush();
         return contract;
       });
     } catch (error) {
