@@ -50,6 +50,16 @@ describeEachDialect('a change flushes once', (db) => {
     await expectDomainError(contracts.transition(contract.id, { to: 'completed', expectedVersion: 1 }), 'CONTRACT.VERSION_CONFLICT');
   });
 
+  it('creating in its own transaction: one flush, and a missing party is still USER.NOT_FOUND', async () => {
+    const contracts = new ContractService(db.em());
+    const parties = await contracts.get(contract.id);
+    let made: Contract | undefined;
+    const input = { title: 'Once more', clientId: parties.client.id, freelancerId: parties.freelancer.id, amount: '5' };
+    expect(await countFlushes(async () => (made = await contracts.create(input)))).to.equal(1);
+    expect((await contracts.view(made!.id)).version).to.equal(1);
+    await expectDomainError(contracts.create({ ...input, clientId: '00000000-0000-4000-8000-000000000000' }), 'USER.NOT_FOUND');
+  });
+
   it("inside a caller's transaction: its own flush, so the version is checked before the caller continues", async () => {
     await db
       .em()
