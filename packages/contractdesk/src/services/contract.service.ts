@@ -55,13 +55,14 @@ export class ContractService {
     const clientId = validate.uuid('clientId', input.clientId);
     const freelancerId = validate.uuid('freelancerId', input.freelancerId);
     try {
-      return await this.tx.write(async (em) => {
+      return await this.tx.write(async (em, scope) => {
         const [client, freelancer] = await Promise.all([em.findOne(User, { id: clientId }), em.findOne(User, { id: freelancerId })]);
         if (!client) throw NotFoundError.user(clientId);
         if (!freelancer) throw NotFoundError.user(freelancerId);
         const contract = new Contract({ title: input.title, client, freelancer, amount: input.amount });
         em.persist(contract);
-        await em.flush();
+        // In our own transaction the flush before COMMIT inserts it (a party deleted meanwhile fails there).
+        if (!scope.commitFlushes) await em.flush();
         return contract;
       });
     } catch (error) {
@@ -204,13 +205,14 @@ export class ContractService {
     const contractId = validate.uuid('id', id);
     const expected = validate.integer('expectedVersion', expectedVersion, 1, validate.LIMITS.versionMax);
     try {
-      return await this.tx.write(async (em) => {
+      return await this.tx.write(async (em, scope) => {
         const contract = await BY_ID.findOne(em, [contractId]);
         if (!contract) throw NotFoundError.contract(contractId);
         await guard?.(contract);
         if (contract.version !== expected) throw ConflictError.versionConflict(contractId, expected, contract.version);
         apply(contract);
-        await em.flush();
+        // In our own transaction the flush before COMMIT writes it (and raises a version conflict there).
+        if (!scope.commitFlushes) await em.flush();
         return contract;
       });
     } catch (error) {

@@ -27,18 +27,33 @@ export type Em = EntityManager;
  *
  * Errors leave here only as DomainErrors.
  */
+/** What a write's work may rely on about the transaction it runs in. */
+export interface WriteScope {
+  /**
+   * True when this write began the transaction: MikroORM flushes its fork before COMMIT, so a flush as the work's
+   * last step only computes the change sets a second time (12–40 µs of client CPU per transition). False inside a
+   * caller's transaction, where nothing flushes until the caller commits: work that must see its flush's checks
+   * (the version check) flushes itself.
+   */
+  readonly commitFlushes: boolean;
+}
+
+const OWN: WriteScope = Object.freeze({ commitFlushes: true });
+const JOINED: WriteScope = Object.freeze({ commitFlushes: false });
+
 export class TransactionScope {
   constructor(private readonly em: Em) {}
 
   /** Read, decide and write atomically: in the caller's transaction if there is one, else in a new one. */
-  async write<T>(work: (em: Em) => Promise<T>): Promise<T> {
+  async write<T>(work: (em: Em, scope: WriteScope) => Promise<T>): Promise<T> {
     // Timed only while someone listens: the write path is benchmarked.
     const started = transactionChannel.hasSubscribers ? performance.now() : undefined;
-    const joined = started !== undefined && (this.em.getContext(false) as Em).isInTransaction();
+    const joined = (this.em.getContext(false) as Em).isInTransaction();
+    const scope: WriteScope = joined ? JOINED : OWN;
     try {
       const result = await this.em.transactional((em) => {
         if (isReadOnlyTransaction(em.getTransactionContext())) throw TransactionUsageError.readOnly();
-        return work(em as Em);
+        return work(em as Em, scope);
       }, write());
       if (started !== undefined) publishTransaction('committed', started, joined);
       return result;
