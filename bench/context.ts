@@ -2,7 +2,6 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { Options } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -10,6 +9,7 @@ import { type ContractDeskOrm, assertContractDeskReady, initOrm } from 'contract
 import { type Dataset, concurrentSchedule } from './data';
 import { RawSqlite } from './impl/raw-sqlite';
 import { RawPg } from './impl/raw-pg';
+import { throwawayPgDatabase } from './throwaway-pg';
 import { PlainOrm, ServicesImpl } from './impl/orm';
 import { plainOrmOptions } from './baseline';
 import { type AttemptTally, type ImplName, type Impls, type PeerName, type PeersModule, runQueues } from './impl/types';
@@ -143,38 +143,12 @@ export async function sqliteContext(processes: number, peers: PeerSelection = { 
   };
 }
 
-/** Admin URL of the server: BENCH_PG_ADMIN_URL, else DATABASE_URL's server, else the local one. */
-export function pgAdminUrl(env = process.env): string {
-  if (env.BENCH_PG_ADMIN_URL) return env.BENCH_PG_ADMIN_URL;
-  if (env.DATABASE_URL && /^postgres(ql)?:\/\//i.test(env.DATABASE_URL)) {
-    const u = new URL(env.DATABASE_URL);
-    u.pathname = '/postgres';
-    return u.toString();
-  }
-  return 'postgresql://postgres@127.0.0.1:5432/postgres';
-}
 
 /** `servicesStock`: also open the `services-stock` variant (its own ORM and pool of `clients`). */
 export async function postgresContext(clients: number, peers: PeerSelection = { names: [] }, servicesStock = false): Promise<DialectContext> {
-  const adminUrl = pgAdminUrl();
-  const name = `contractdesk_test_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-    await c.connect();
-    try {
-      return await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`create database "${name}"`);
-  const dropDb = () => admin(`drop database if exists "${name}" with (force)`);
-  const onSignal = () => void dropDb().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
+  const db = await throwawayPgDatabase('bench');
   try {
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    const url = u.toString();
+    const url = db.url;
     const env = { DATABASE_URL: url, DB_POOL_MAX: String(clients) };
     const plainOrm = await migrated(env);
     const side = new Client({ connectionString: url });
@@ -214,12 +188,11 @@ export async function postgresContext(clients: number, peers: PeerSelection = { 
       async close() {
         for (const impl of Object.values(impls)) await impl!.close();
         await side.end();
-        await dropDb();
-        process.removeListener('SIGINT', onSignal);
+        await db.drop();
       },
     };
   } catch (error) {
-    await dropDb().catch(() => undefined);
+    await db.drop().catch(() => undefined);
     throw error;
   }
 }

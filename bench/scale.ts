@@ -2,13 +2,12 @@ import 'reflect-metadata';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { type ContractDeskOrm, initOrm } from 'contractdesk';
 import { openSqlite } from 'contractdesk/internal';
 import { workspaceRoot as projectRoot } from '../apps/server/src/paths';
 import { prng } from './data';
-import { pgAdminUrl } from './context';
+import { throwawayPgDatabase } from './throwaway-pg';
 import { RawSqlite } from './impl/raw-sqlite';
 import { RawPg } from './impl/raw-pg';
 import { ServicesImpl } from './impl/orm';
@@ -173,25 +172,9 @@ async function sqliteTarget(): Promise<Target> {
 }
 
 async function postgresTarget(): Promise<Target> {
-  const adminUrl = pgAdminUrl();
-  const name = `contractdesk_test_scale_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`create database "${name}"`);
-  const dropDb = () => admin(`drop database if exists "${name}" with (force)`);
-  const onSignal = () => void dropDb().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
+  const db = await throwawayPgDatabase('scale');
   try {
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    const url = u.toString();
+    const url = db.url;
     const orm = await migratedOrm({ DATABASE_URL: url, DB_POOL_MAX: '4' });
     const side = new Client({ connectionString: url });
     await side.connect();
@@ -243,12 +226,11 @@ async function postgresTarget(): Promise<Target> {
         await raw.close();
         await orm.close();
         await side.end();
-        await dropDb();
-        process.removeListener('SIGINT', onSignal);
+        await db.drop();
       },
     };
   } catch (error) {
-    await dropDb().catch(() => undefined);
+    await db.drop().catch(() => undefined);
     throw error;
   }
 }

@@ -1,10 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { initOrm } from 'contractdesk';
-import { pgAdminUrl } from '../context';
+import { throwawayPgDatabase } from '../throwaway-pg';
 import type { Dataset } from '../data';
 import { RawPg } from '../impl/raw-pg';
 import { RawSqlite } from '../impl/raw-sqlite';
@@ -70,23 +68,10 @@ export async function sqliteDatabase(data: Dataset): Promise<BenchDatabase> {
 
 /** A database of its own on DATABASE_URL's server (or BENCH_PG_ADMIN_URL, or the local one), dropped at the end. */
 export async function postgresDatabase(data: Dataset, poolMax: number): Promise<BenchDatabase> {
-  const adminUrl = pgAdminUrl();
-  const name = `contractdesk_test_benchhttp_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`create database "${name}"`);
-  const drop = () => admin(`drop database if exists "${name}" with (force)`);
+  const db = await throwawayPgDatabase('benchhttp');
+  const u = new URL(db.url);
   try {
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    const env = { DATABASE_URL: u.toString(), DB_POOL_MAX: String(poolMax) };
+    const env = { DATABASE_URL: db.url, DB_POOL_MAX: String(poolMax) };
     await migrate(env);
     const raw = new RawPg(env.DATABASE_URL, 2);
     // An idle connection the server ends (a restart, an administrator) must not take the whole run down unexplained.
@@ -97,7 +82,7 @@ export async function postgresDatabase(data: Dataset, poolMax: number): Promise<
     return {
       dialect: 'postgresql',
       env,
-      settings: { server, database: `${name} on ${u.host} (created and dropped by the run)`, pool: `DB_POOL_MAX=${poolMax} (the app's pool and the floor's pg.Pool)` },
+      settings: { server, database: `${db.name} on ${u.host} (created and dropped by the run)`, pool: `DB_POOL_MAX=${poolMax} (the app's pool and the floor's pg.Pool)` },
       async resetWrites() {
         await raw.pool.query("update contractdesk_contracts set status = 'draft', version = 1, updated_at = created_at");
         // Dead row versions from the last cell would otherwise slow the next one down.
@@ -105,11 +90,11 @@ export async function postgresDatabase(data: Dataset, poolMax: number): Promise<
       },
       async close() {
         await raw.close();
-        await drop();
+        await db.drop();
       },
     };
   } catch (error) {
-    await drop().catch(() => undefined);
+    await db.drop().catch(() => undefined);
     throw error;
   }
 }
