@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachDialect } from '../../../../packages/contractdesk/test/helpers/orm';
 import { type RunningApp, registerUser, request, startApp } from './http';
-import { type Main, listening, runMain } from './main-process';
+import { type Main, listening, runMain, killIfRunning } from './main-process';
 
 /** Every line the app's logger writes, kept as text so a test can look for leaks in anything it wrote. */
 class CapturedLog {
@@ -97,10 +97,7 @@ describe('app e2e: main.ts logs under LOG_FORMAT=json [sqlite file]', function (
   });
 
   afterEach(async () => {
-    if (main && main.child.exitCode === null && main.child.signalCode === null) {
-      main.child.kill('SIGKILL');
-      await main.exited;
-    }
+    await killIfRunning(main);
     main = undefined;
     rmSync(dir, { recursive: true, force: true });
   });

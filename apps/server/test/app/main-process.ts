@@ -11,6 +11,13 @@ export interface Main {
   waitFor(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
+/** A test's teardown: a main still running (a failed assertion left it up) is killed and awaited. */
+export async function killIfRunning(main: Pick<Main, 'child' | 'exited'> | undefined): Promise<void> {
+  if (!main || main.child.exitCode !== null || main.child.signalCode !== null) return;
+  main.child.kill('SIGKILL');
+  await main.exited;
+}
+
 /**
  * src/app/main.ts (what `npm start` runs compiled) as its own process, with only the given environment. `cwd`
  * (default: the workspace root) is where relative database paths start; ts-node and its tsconfig are named by

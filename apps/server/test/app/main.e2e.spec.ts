@@ -8,7 +8,7 @@ import { openSqlite } from '../../../../packages/contractdesk/src/db/better-sqli
 import { workspaceRoot as projectRoot } from '../../src/paths';
 import { DEV_KEY_FILE } from '../../src/auth/auth-settings';
 import { request } from './http';
-import { type Main, listening, runMain } from './main-process';
+import { type Main, listening, runMain, killIfRunning } from './main-process';
 
 interface MainProcess extends Main {
   /** Resolves with the base URL once the app logs that it listens; rejects if it exits first. */
@@ -31,10 +31,7 @@ describe('app e2e: main.ts as a process [sqlite file]', function () {
   });
 
   afterEach(async () => {
-    if (running && running.child.exitCode === null && running.child.signalCode === null) {
-      running.child.kill('SIGKILL');
-      await running.exited;
-    }
+    await killIfRunning(running);
     running = undefined;
     rmSync(dir, { recursive: true, force: true });
   });

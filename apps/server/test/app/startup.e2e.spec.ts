@@ -9,7 +9,7 @@ import { createConfig, initOrm } from '../../../../packages/contractdesk/src/con
 import { COPY_MARKER_TABLE } from '../../../../packages/contractdesk/src/db/copy-marker';
 import { PG_ADMIN_URL, createTestDatabase, databaseUrl, dropTestDatabase, postgresUnavailableReason } from '../../../../packages/contractdesk/test/helpers/postgres';
 import { request } from './http';
-import { type Main, runMain } from './main-process';
+import { type Main, runMain, killIfRunning } from './main-process';
 
 /** The one-line verdict of a failed start, checked for everything an operator is promised. */
 async function expectOneLineFailure(main: Main, code: string, secret?: string): Promise<string> {
@@ -52,10 +52,7 @@ describe('app e2e: start-up that tells the truth', function () {
   });
 
   afterEach(async () => {
-    if (main && main.child.exitCode === null && main.child.signalCode === null) {
-      main.child.kill('SIGKILL');
-      await main.exited;
-    }
+    await killIfRunning(main);
     main = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
