@@ -57,11 +57,7 @@ export class LeanQuery<T extends object> {
     if (!sql) {
       const meta = em.getMetadata().get<T>(Utils.className(this.entity));
       const q = (name: string) => platform.quoteIdentifier(name);
-      const col = (property: string) => {
-        const prop = (meta.properties as Record<string, EntityProperty<T>>)[property];
-        if (!prop?.fieldNames || prop.fieldNames.length !== 1) throw new Error(`LeanQuery: ${meta.className}.${property} is not a single column`);
-        return q(prop.fieldNames[0]);
-      };
+      const col = (property: string) => q(singleColumnProperty(meta, property, 'LeanQuery').fieldNames[0]);
       sql = `select ${selectList(meta, (c) => q(c), platform)} from ${q(meta.tableName)} where ${this.where(col as never)}`;
       this.sql.set(platform, sql);
     }
@@ -125,4 +121,11 @@ function isOurs(connection: object): boolean {
 function query(connection: object, sql: string, params: readonly unknown[], trx?: unknown): Promise<Record<string, unknown>[]> {
   if (isOurs(connection)) return (connection as LeanConnection).leanQuery(sql, params, trx);
   return (connection as ReturnType<Em['getConnection']>).execute<Record<string, unknown>[]>(sql, [...params], 'all', trx as never);
+}
+
+/** The property behind a column named in hand-written SQL: it must map to exactly one column (no composite key). */
+export function singleColumnProperty<T>(meta: EntityMetadata<T>, property: string, caller: string): EntityProperty<T> {
+  const prop = (meta.properties as Record<string, EntityProperty<T>>)[property];
+  if (!prop?.fieldNames || prop.fieldNames.length !== 1) throw new Error(`${caller}: ${meta.className}.${property} is not a single column`);
+  return prop;
 }

@@ -1,7 +1,7 @@
-import { type EntityName, type EntityProperty, type Platform, Utils } from '@mikro-orm/core';
+import { type EntityName, type Platform, Utils } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { ModelOf, ViewField, ViewFields } from '../views/fields';
-import { type LeanSource, runLean } from './lean-query';
+import { type LeanSource, runLean, singleColumnProperty } from './lean-query';
 
 type Em = EntityManager;
 
@@ -54,11 +54,7 @@ export class ViewQuery<E extends object, F extends ViewFields<E>> {
     if (!sql) {
       const meta = em.getMetadata().get<E>(Utils.className(this.entity));
       const q = (name: string) => platform.quoteIdentifier(name);
-      const propOf = (property: string) => {
-        const prop = (meta.properties as Record<string, EntityProperty<E>>)[property];
-        if (!prop?.fieldNames || prop.fieldNames.length !== 1) throw new Error(`ViewQuery: ${meta.className}.${property} is not a single column`);
-        return prop;
-      };
+      const propOf = (property: string) => singleColumnProperty(meta, property, 'ViewQuery');
       const col = (property: string) => q(propOf(property).fieldNames[0]);
       const select = this.names.map((name) => {
         const prop = propOf(this.fields[name].property);
